@@ -1,0 +1,249 @@
+"""The `bot` command line: index, draft, eval, ingest and demo.
+
+Each command loads settings once (flags override the environment), builds what it needs through
+the composition root and prints results; nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from bot import container
+from bot.domain import Summary
+from bot.evaluation import score
+from bot.jsonl import Line, LineError, read_lines
+from bot.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Brand social care: triage mentions, draft grounded replies, review them in Slack.",
+)
+out = Console()
+err = Console(stderr=True)
+
+KnowledgeOpt = Annotated[
+    Path | None, typer.Option("--knowledge", help="Knowledge directory [env: BOT_KNOWLEDGE_DIR]")
+]
+DataOpt = Annotated[
+    Path | None, typer.Option("--data-dir", help="Index, database and outbox [env: BOT_DATA_DIR]")
+]
+BrandOpt = Annotated[str | None, typer.Option("--brand", help="Brand name [env: BOT_BRAND_NAME]")]
+HandleOpt = Annotated[
+    str | None, typer.Option("--handle", help="Brand handle [env: BOT_BRAND_HANDLE]")
+]
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        settings = load_settings(**overrides)
+    except SettingsError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    # Third-party clients log request headers (tokens) at DEBUG; never let them.
+    for noisy in ("httpx", "httpcore", "urllib3", "chromadb", "tweepy", "openai", "bm25s"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    return settings
+
+
+@contextmanager
+def _progress(enabled: bool = True) -> Iterator[Any]:
+    """Yield a progress callback for indexing (a rich bar on a terminal)."""
+    if not enabled:
+        yield None
+        return
+    with Progress(
+        TextColumn("[bold]indexing[/] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=total)
+            bar.update(tasks[label], completed=done, total=total)
+
+        yield update
+
+
+def _core(settings: Settings, quiet: bool = False) -> container.Core:
+    try:
+        with _progress(not quiet) as progress:
+            core = container.build_core(settings, progress)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    report = core.sync_report
+    for problem in report.problems:
+        err.print(f"[yellow]warning:[/] {problem}")
+    return core
+
+
+def _read(path: Path) -> tuple[list[Line], list[LineError]]:
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot read {path}: {exc.strerror}")
+        raise typer.Exit(2) from None
+    lines: list[Line] = []
+    errors: list[LineError] = []
+    with handle:
+        for item in read_lines(handle):
+            (errors if isinstance(item, LineError) else lines).append(item)  # type: ignore[arg-type]
+    for problem in errors:
+        err.print(f"[red]{path}:{problem.line}:[/] {problem.message}")
+    return lines, errors
+
+
+@app.command()
+def index(knowledge: KnowledgeOpt = None, data_dir: DataOpt = None) -> None:
+    """Index the knowledge directory into Chroma (incremental: only changed files)."""
+    settings = _settings(knowledge_dir=knowledge, data_dir=data_dir)
+    try:
+        with _progress() as progress:
+            r = container.build_index(settings).sync(settings.knowledge_dir, progress)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    for problem in r.problems:
+        err.print(f"[yellow]warning:[/] {problem}")
+    out.print(
+        f"indexed {settings.knowledge_dir}: {r.chunks} chunks; "
+        f"added {len(r.added)}, updated {len(r.updated)}, removed {len(r.removed)}, "
+        f"unchanged {r.unchanged} file(s)" + (" (rebuilt)" if r.rebuilt else "")
+    )
+
+
+@app.command()
+def draft(
+    input: Annotated[Path, typer.Option("--input", help="Mentions, one JSON object per line")],
+    output: Annotated[Path, typer.Option("--output", help="Where to write one result per line")],
+    knowledge: KnowledgeOpt = None,
+    data_dir: DataOpt = None,
+    brand: BrandOpt = None,
+    handle: HandleOpt = None,
+) -> None:
+    """Triage and draft replies for a JSONL file of mentions."""
+    settings = _settings(
+        knowledge_dir=knowledge, data_dir=data_dir, brand_name=brand, brand_handle=handle
+    )
+    lines, errors = _read(input)
+    core = _core(settings, quiet=True)
+    outcomes = core.pipeline.process_many([line.mention for line in lines])
+    with output.open("w", encoding="utf-8") as sink:
+        for outcome in outcomes:
+            sink.write(json.dumps(outcome.as_record(), ensure_ascii=False) + "\n")
+    err.print(f"wrote {len(outcomes)} result(s) to {output}; {len(errors)} malformed line(s)")
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command(name="eval")
+def eval_(
+    input: Annotated[Path, typer.Option("--input", help="Labelled mentions (JSONL with expect)")],
+    knowledge: KnowledgeOpt = None,
+    data_dir: DataOpt = None,
+    brand: BrandOpt = None,
+    handle: HandleOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scorecard as JSON")] = False,
+) -> None:
+    """Score triage, retrieval and drafts against a labelled set."""
+    settings = _settings(
+        knowledge_dir=knowledge, data_dir=data_dir, brand_name=brand, brand_handle=handle
+    )
+    lines, errors = _read(input)
+    core = _core(settings, quiet=True)
+    outcomes = core.pipeline.process_many([line.mention for line in lines])
+    card = score((o, line.raw.get("expect", {})) for o, line in zip(outcomes, lines, strict=True))
+    if as_json:
+        out.print_json(data=card.as_dict())
+    else:
+        table = Table(title=f"Scorecard — {card.count} mentions ({input})")
+        table.add_column("metric")
+        table.add_column("score", justify="right")
+        table.add_column("n", justify="right")
+        for metric in card.metrics.values():
+            shown = "–" if metric.value is None else f"{metric.value:.2f}"
+            table.add_row(metric.name, shown, f"{metric.hits}/{metric.total}")
+        out.print(table)
+        for metric in card.metrics.values():
+            if metric.misses:
+                out.print(f"[bold]{metric.name}[/] misses:")
+                for miss in metric.misses:
+                    out.print(f"  {miss}", markup=False, highlight=False)
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(help="Mentions, one JSON object per line")],
+    knowledge: KnowledgeOpt = None,
+    data_dir: DataOpt = None,
+) -> None:
+    """Store new mentions from a JSONL file and triage and draft them (skips known ones)."""
+    settings = _settings(knowledge_dir=knowledge, data_dir=data_dir)
+    lines, errors = _read(file)
+    store = container.build_store(settings)
+    added = store.add_mentions(line.mention for line in lines)
+    core = _core(settings, quiet=True)
+    _process_new(core, store)
+    skipped = len(lines) - len(added)
+    out.print(f"stored {len(added)} new mention(s), skipped {skipped} already stored")
+    if errors:
+        raise typer.Exit(1)
+
+
+def _process_new(core: container.Core, store: Any) -> Summary:
+    summary = Summary()
+    pending = store.new_mentions()
+    outcomes = core.pipeline.process_many([m for _, m in pending])
+    for (row_id, _), outcome in zip(pending, outcomes, strict=True):
+        store.save_outcome(row_id, outcome)
+        summary.add(outcome)
+    return summary
+
+
+@app.command()
+def demo(
+    feed: Annotated[Path | None, typer.Option("--feed", help="Mentions to process")] = None,
+    knowledge: KnowledgeOpt = None,
+    data_dir: DataOpt = None,
+) -> None:
+    """Index the knowledge base, process a sample feed and show the review queue."""
+    from bot.render import queue_table, summary_lines
+
+    settings = _settings(knowledge_dir=knowledge, data_dir=data_dir)
+    feed = feed or container.default_feed()
+    core = _core(settings)
+    lines, _errors = _read(feed)
+    store = container.build_store(settings)
+    added = store.add_mentions(line.mention for line in lines)
+    _process_new(core, store)
+    queue = store.queue()
+    out.print(queue_table(queue, settings.brand_name))
+    for line in summary_lines(store.counts(), queue, len(added), len(lines) - len(added)):
+        out.print(line)
+
+
+def main() -> None:
+    app()

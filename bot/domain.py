@@ -1,0 +1,209 @@
+"""The domain: mentions, their triage, grounding sources, drafts and the review status machine.
+
+Plain dataclasses and enums only. Nothing here imports an SDK (slack_sdk, tweepy, chromadb, openai,
+langchain), so every other layer can depend on it and a test checks that it stays that way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Intent(StrEnum):
+    QUESTION = "question"
+    COMPLAINT = "complaint"
+    PRAISE = "praise"
+    SPAM = "spam"
+    INJECTION = "injection"
+    OTHER = "other"
+
+
+class Priority(StrEnum):
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """Return 0 for the most pressing priority, 3 for the least."""
+        return list(Priority).index(self)
+
+
+class Flag(StrEnum):
+    INJECTION = "injection"
+    SPAM = "spam"
+    SAFETY = "safety"
+    LEGAL = "legal"
+    PRESS = "press"
+    HIGH_REACH = "high_reach"
+    OUT_OF_KB = "out_of_kb"
+    PII = "pii"
+
+
+class SourceKind(StrEnum):
+    POLICY = "policy"
+    REVIEW = "review"
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A public post that names the brand, as it arrived from a network or a feed."""
+
+    id: str
+    text: str
+    network: str = "jsonl"
+    author: str | None = None
+    followers: int | None = None
+    created_at: datetime | None = None
+    url: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Return the idempotency key: one mention per (network, id)."""
+        return (self.network, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A knowledge-base passage retrieved to ground a reply."""
+
+    doc: str
+    kind: SourceKind
+    ref: str
+    text: str
+    score: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "doc": self.doc,
+            "kind": str(self.kind),
+            "ref": self.ref,
+            "text": self.text,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Triage:
+    """What the bot concluded about a mention before drafting."""
+
+    intent: Intent
+    sentiment: float
+    priority: Priority
+    escalate: bool
+    escalate_reason: str | None
+    flags: frozenset[Flag] = frozenset()
+    language: str = "en"
+    rationale: str = ""
+    needs_dm: bool = False  # about the writer's own order or account: continue in private
+
+    @property
+    def should_reply(self) -> bool:
+        """Return whether a public reply may be drafted at all."""
+        return self.intent not in (Intent.SPAM, Intent.INJECTION)
+
+    def with_flags(self, *extra: Flag) -> Triage:
+        return dataclasses.replace(self, flags=self.flags | frozenset(extra))
+
+    def sorted_flags(self) -> list[str]:
+        return sorted(str(f) for f in self.flags)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A proposed reply with the passages it was grounded on."""
+
+    text: str
+    sources: tuple[Source, ...] = ()
+    origin: str = "offline"
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Triage, retrieval and draft for one mention: what `bot draft` writes per line."""
+
+    mention: Mention
+    triage: Triage
+    sources: tuple[Source, ...]
+    draft: Draft | None = None
+
+    @property
+    def reply(self) -> bool:
+        return self.draft is not None
+
+    def as_record(self) -> dict[str, object]:
+        """Return the exact output record of the `bot draft` contract."""
+        return {
+            "id": self.mention.id,
+            "intent": str(self.triage.intent),
+            "sentiment": round(self.triage.sentiment, 3),
+            "priority": str(self.triage.priority),
+            "escalate": self.triage.escalate,
+            "escalate_reason": self.triage.escalate_reason,
+            "reply": self.reply,
+            "draft": self.draft.text if self.draft else None,
+            "sources": [s.as_dict() for s in self.sources],
+            "flags": self.triage.sorted_flags(),
+        }
+
+
+class Status(StrEnum):
+    """Where a mention is in the review workflow."""
+
+    NEW = "new"
+    DRAFTED = "drafted"  # awaiting a human decision
+    NO_REPLY = "no_reply"  # spam or injection: nothing to send
+    ESCALATED = "escalated"  # waiting for an expert
+    APPROVED = "approved"  # claimed for posting
+    POSTED = "posted"
+    POST_FAILED = "post_failed"
+    REJECTED = "rejected"
+
+
+class IllegalTransition(ValueError):
+    """Raised when a mention is asked to move to a status it cannot reach from where it is."""
+
+
+_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.NEW: frozenset({Status.DRAFTED, Status.NO_REPLY, Status.ESCALATED}),
+    Status.DRAFTED: frozenset(
+        {Status.DRAFTED, Status.APPROVED, Status.REJECTED, Status.ESCALATED}
+    ),
+    Status.ESCALATED: frozenset({Status.DRAFTED, Status.APPROVED, Status.REJECTED}),
+    Status.NO_REPLY: frozenset({Status.DRAFTED, Status.REJECTED}),
+    Status.APPROVED: frozenset({Status.POSTED, Status.POST_FAILED}),
+    Status.POST_FAILED: frozenset({Status.APPROVED, Status.REJECTED, Status.DRAFTED}),
+    Status.POSTED: frozenset(),
+    Status.REJECTED: frozenset({Status.DRAFTED}),
+}
+
+
+def transition(current: Status, target: Status) -> Status:
+    """Return `target` if the workflow allows moving there from `current`, else raise."""
+    if target not in _TRANSITIONS[current]:
+        raise IllegalTransition(f"cannot move a mention from {current} to {target}")
+    return target
+
+
+@dataclass(slots=True)
+class Summary:
+    """Counts over a set of outcomes, for the demo's closing lines."""
+
+    total: int = 0
+    by_intent: dict[str, int] = field(default_factory=dict)
+    by_priority: dict[str, int] = field(default_factory=dict)
+    escalated: int = 0
+    drafted: int = 0
+
+    def add(self, outcome: Outcome) -> None:
+        self.total += 1
+        intent, priority = str(outcome.triage.intent), str(outcome.triage.priority)
+        self.by_intent[intent] = self.by_intent.get(intent, 0) + 1
+        self.by_priority[priority] = self.by_priority.get(priority, 0) + 1
+        self.escalated += outcome.triage.escalate
+        self.drafted += outcome.reply

@@ -1,0 +1,1 @@
+"""Drafting replies: grounding sentences, the offline drafter, phrase banks and draft guards."""

@@ -1,0 +1,62 @@
+"""The offline drafter's phrase bank (`prompts/replies.toml`), loaded and checked strictly."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+SLOTS = (
+    "question_open", "praise", "praise_follow", "complaint_open", "safety_open", "safety_fallback",
+    "dm_order", "dm_safety", "dm_general", "holding", "escalated", "other", "closer", "review_lead",
+)  # fmt: skip
+
+
+class PhraseError(ValueError):
+    """The phrase bank is missing a slot or breaks a rule (numbers, links, unknown placeholder)."""
+
+
+@dataclass(frozen=True)
+class Phrases:
+    by_language: dict[str, dict[str, tuple[str, ...]]]
+    brand: str
+
+    def pick(self, language: str, slot: str, seed: str) -> str:
+        """Return one phrase for `slot`, stable for a given seed, in `language` or English."""
+        bank = self.by_language.get(language) or self.by_language["en"]
+        options = bank.get(slot) or self.by_language["en"][slot]
+        phrase = options[zlib.crc32(f"{seed}/{slot}".encode()) % len(options)]
+        return phrase.replace("{brand}", self.brand)
+
+
+def load_phrases(path: Path, brand: str) -> Phrases:
+    """Read the phrase bank; English must define every slot, other languages may omit some."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PhraseError(f"phrase bank not found: {path}") from None
+    if "en" not in data:
+        raise PhraseError(f"{path}: missing [en] section")
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for language, slots in data.items():
+        unknown = set(slots) - set(SLOTS)
+        if unknown:
+            raise PhraseError(f"{path}: [{language}] unknown slot(s): {', '.join(sorted(unknown))}")
+        for slot, options in slots.items():
+            if not isinstance(options, list) or not options:
+                raise PhraseError(f"{path}: [{language}] {slot} must be a non-empty list")
+            for phrase in options:
+                if re.search(r"\d|https?://|www\.|@", phrase):
+                    raise PhraseError(
+                        f"{path}: [{language}] {slot}: {phrase!r} has a number, link or handle; "
+                        "facts must come from the knowledge base"
+                    )
+                if set(re.findall(r"{(\w*)}", phrase)) - {"brand"}:
+                    raise PhraseError(f"{path}: [{language}] {slot}: unknown placeholder in {phrase!r}")
+        out[language] = {slot: tuple(options) for slot, options in slots.items()}
+    missing = set(SLOTS) - set(out["en"])
+    if missing:
+        raise PhraseError(f"{path}: [en] missing slot(s): {', '.join(sorted(missing))}")
+    return Phrases(by_language=out, brand=brand)

@@ -1,0 +1,1 @@
+"""The knowledge base: loading, embedding, incremental indexing in Chroma and hybrid retrieval."""

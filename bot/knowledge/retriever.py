@@ -1,0 +1,150 @@
+"""Hybrid retrieval: dense vectors from Chroma fused with a BM25 lexical ranking (bm25s).
+
+Local Chroma has no sparse search, and static embeddings blur exact tokens such as model
+numbers, payment brands or "VAT"; BM25 keeps those findable. The fused score is a weighted sum
+of cosine similarity and the BM25 score relative to the query's best lexical hit, with a mild
+penalty for repeating a document so a two-topic question gets both topics near the top.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from bot.domain import Source, SourceKind
+from bot.knowledge.glossary import Glossary
+from bot.knowledge.index import KnowledgeIndex
+from bot.knowledge.loader import Chunk
+from bot.ports import Embedder
+
+_HANDLE = re.compile(r"(?<!\w)@\w+")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+
+
+class HybridRetriever:
+    """KnowledgeBase port over a KnowledgeIndex."""
+
+    dense_weight = 0.6
+    lexical_weight = 0.4
+    review_weight = 0.9
+    repeat_penalty = 0.85
+    candidates = 30
+
+    def __init__(
+        self,
+        index: KnowledgeIndex,
+        embedder: Embedder,
+        glossary: Glossary | None = None,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.glossary = glossary or Glossary({})
+        self.chunks: list[Chunk] = index.chunks()
+        self._by_id = {c.id: i for i, c in enumerate(self.chunks)}
+        self._stemmer = Stemmer.Stemmer("english")
+        self._bm25: bm25s.BM25 | None = None
+        if self.chunks:
+            tokens = bm25s.tokenize(
+                [c.index_text for c in self.chunks],
+                stopwords="en",
+                stemmer=self._stemmer,
+                show_progress=False,
+            )
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(tokens, show_progress=False)
+        self._vectors: OrderedDict[int, np.ndarray] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def query_text(self, text: str) -> str:
+        """Strip handles and links, and add the knowledge base's words for the customer's."""
+        return self.glossary.expand(_URL.sub(" ", _HANDLE.sub(" ", text)))
+
+    def search_many(self, queries: Sequence[str], k: int = 5) -> list[list[Source]]:
+        """Return the k best passages per query, best first."""
+        if not self.chunks or not queries:
+            return [[] for _ in queries]
+        texts = [self.query_text(q) for q in queries]
+        qvecs = self.embedder.embed(texts)
+        dense_hits = self.index.query(qvecs, self.candidates)
+        return [
+            self._rank(text, qvec, hits, k)
+            for text, qvec, hits in zip(texts, qvecs, dense_hits, strict=True)
+        ]
+
+    def search(self, query: str, k: int = 5) -> list[Source]:
+        return self.search_many([query], k)[0]
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _rank(
+        self, text: str, qvec: np.ndarray, hits: list[tuple[str, float]], k: int
+    ) -> list[Source]:
+        dense = {self._by_id[cid]: sim for cid, sim in hits if cid in self._by_id}
+        lexical = self._lexical(text)
+        best_lex = max(lexical.values(), default=0.0)
+        candidates = set(dense) | set(lexical)
+        missing = [i for i in candidates if i not in dense]
+        if missing:
+            for i, sim in zip(missing, self._similarities(qvec, missing), strict=True):
+                dense[i] = sim
+        scored = []
+        for i in candidates:
+            lex = lexical.get(i, 0.0) / best_lex if best_lex > 0 else 0.0
+            score = self.dense_weight * max(dense[i], 0.0) + self.lexical_weight * lex
+            if self.chunks[i].kind is SourceKind.REVIEW:
+                score *= self.review_weight
+            scored.append((score, i))
+        scored.sort(reverse=True)
+        # Greedy re-rank with a penalty per earlier pick from the same document.
+        picked: list[tuple[float, int]] = []
+        pool = scored[: max(k * 4, 20)]
+        counts: dict[str, int] = {}
+        while pool and len(picked) < k:
+            best = max(
+                pool,
+                key=lambda si: si[0] * self.repeat_penalty ** counts.get(self.chunks[si[1]].doc, 0),
+            )
+            pool.remove(best)
+            doc = self.chunks[best[1]].doc
+            picked.append((best[0] * self.repeat_penalty ** counts.get(doc, 0), best[1]))
+            counts[doc] = counts.get(doc, 0) + 1
+        return [
+            Source(
+                doc=self.chunks[i].doc,
+                kind=self.chunks[i].kind,
+                ref=self.chunks[i].ref,
+                text=self.chunks[i].text,
+                score=float(score),
+            )
+            for score, i in picked
+        ]
+
+    def _lexical(self, text: str) -> dict[int, float]:
+        if self._bm25 is None:
+            return {}
+        tokens = bm25s.tokenize(
+            [text], stopwords="en", stemmer=self._stemmer, return_ids=False, show_progress=False
+        )[0]
+        if not tokens:
+            return {}
+        scores = self._bm25.get_scores(tokens)
+        n = min(self.candidates, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        return {int(i): float(scores[i]) for i in top if scores[i] > 0}
+
+    def _similarities(self, qvec: np.ndarray, ids: list[int]) -> list[float]:
+        todo = [i for i in ids if i not in self._vectors]
+        if todo:
+            vecs = self.embedder.embed([self.chunks[i].index_text for i in todo])
+            for i, v in zip(todo, vecs, strict=True):
+                self._vectors[i] = v
+                if len(self._vectors) > 20_000:
+                    self._vectors.popitem(last=False)
+        return [float(np.dot(qvec, self._vectors[i])) for i in ids]

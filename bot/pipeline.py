@@ -1,0 +1,88 @@
+"""The pipeline: triage → retrieve → judge answerability → draft → guard, for a batch of mentions.
+
+Retrieval runs as one batched query for the whole batch (the slow part at volume), and only for
+mentions that may get a reply: spam and injection attempts never reach the knowledge base or a
+drafter, so a hostile mention cannot steer what is retrieved or written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+
+from bot.domain import Draft, Flag, Intent, Mention, Outcome, Triage
+from bot.drafting.grounding import Grounder
+from bot.drafting.guards import violations
+from bot.ports import Drafter, KnowledgeBase
+from bot.triage import RuleTriager
+
+log = logging.getLogger(__name__)
+
+_ANSWER_NEEDED = {Flag.SAFETY, Flag.LEGAL, Flag.PRESS}
+
+
+class Pipeline:
+    """Turns mentions into outcomes (triage, sources, draft)."""
+
+    def __init__(
+        self,
+        triager: RuleTriager,
+        knowledge: KnowledgeBase,
+        grounder: Grounder,
+        drafter: Drafter,
+        fallback: Drafter | None = None,
+        k: int = 5,
+    ) -> None:
+        self.triager = triager
+        self.knowledge = knowledge
+        self.grounder = grounder
+        self.drafter = drafter
+        self.fallback = fallback
+        self.k = k
+
+    def process(self, mention: Mention) -> Outcome:
+        return self.process_many([mention])[0]
+
+    def process_many(self, mentions: Sequence[Mention]) -> list[Outcome]:
+        triages = [self.triager.assess(m) for m in mentions]
+        wanted = [i for i, t in enumerate(triages) if t.should_reply]
+        found = self.knowledge.search_many([mentions[i].text for i in wanted], self.k)
+        sources_by_index = dict(zip(wanted, found, strict=True))
+        outcomes = []
+        for i, (mention, triage) in enumerate(zip(mentions, triages, strict=True)):
+            sources = tuple(sources_by_index.get(i, ()))
+            triage = self._answerability(mention, triage, sources)
+            outcomes.append(Outcome(mention, triage, sources, self._draft(mention, triage, sources)))
+        return outcomes
+
+    def redraft(self, outcome: Outcome, instruction: str | None = None) -> Outcome:
+        """Draft again for an existing outcome, optionally following an editor's instruction."""
+        draft = self._draft(outcome.mention, outcome.triage, outcome.sources, instruction)
+        return dataclasses.replace(outcome, draft=draft)
+
+    def _answerability(self, mention: Mention, triage: Triage, sources: Sequence) -> Triage:
+        if triage.intent is not Intent.QUESTION or triage.flags & _ANSWER_NEEDED:
+            return triage
+        evidence = self.grounder.evidence(mention.text, sources, triage.language)
+        if self.grounder.answers(mention.text, evidence):
+            return triage
+        return self.triager.mark_out_of_kb(triage)
+
+    def _draft(
+        self, mention: Mention, triage: Triage, sources: Sequence, instruction: str | None = None
+    ) -> Draft | None:
+        draft = self.drafter.draft(mention, triage, sources, instruction)
+        if draft is None:
+            return None
+        problems = violations(draft.text, mention, sources)
+        if problems and self.fallback is not None:
+            log.warning("draft for %s failed guards (%s); using fallback", mention.id, problems)
+            retry = self.fallback.draft(mention, triage, sources, instruction)
+            if retry is not None and not violations(retry.text, mention, sources):
+                note = "replaced a draft that failed checks: " + "; ".join(problems)
+                return dataclasses.replace(retry, note=note)
+        if problems:
+            note = "; ".join(filter(None, [draft.note, "needs care: " + "; ".join(problems)]))
+            return dataclasses.replace(draft, note=note)
+        return draft

@@ -1,0 +1,61 @@
+"""Terminal rendering of the review queue (rich). Stranger-written text is never parsed as markup."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.table import Table
+from rich.text import Text
+
+from bot.store import QueueItem
+
+_PRIORITY_STYLE = {"urgent": "bold white on red", "high": "bold red", "normal": "yellow", "low": "dim"}
+
+
+def queue_table(items: Sequence[QueueItem], brand: str) -> Table:
+    """Return the review queue as a table, most pressing first."""
+    table = Table(title=f"{brand} — review queue ({len(items)} awaiting approval)", show_lines=True)
+    table.add_column("priority", no_wrap=True)
+    table.add_column("intent", no_wrap=True)
+    table.add_column("author", no_wrap=True)
+    table.add_column("mention", ratio=3)
+    table.add_column("draft", ratio=3)
+    table.add_column("cited", ratio=1)
+    table.add_column("escalation", ratio=2)
+    for item in items:
+        priority = item.priority or "?"
+        author = f"@{item.mention.author}" if item.mention.author else "?"
+        if item.mention.followers is not None:
+            author += f"\n{item.mention.followers:,} followers"
+        table.add_row(
+            Text(priority, style=_PRIORITY_STYLE.get(priority, "")),
+            Text(item.intent or "?"),
+            Text(author),
+            Text(item.mention.text),
+            Text(item.draft or "—"),
+            Text(", ".join(item.cited[:3])),
+            Text(item.escalate_reason or "", style="red" if item.escalate else ""),
+        )
+    return table
+
+
+def summary_lines(
+    counts: dict[str, int], queue: Sequence[QueueItem], added: int, skipped: int
+) -> list[Text]:
+    """Return a few plain lines summarising the run and the store."""
+    by_priority: dict[str, int] = {}
+    for item in queue:
+        by_priority[item.priority or "?"] = by_priority.get(item.priority or "?", 0) + 1
+    escalated = sum(item.escalate for item in queue)
+    return [
+        Text(f"processed {added} new mention(s) ({skipped} already stored)"),
+        Text(
+            "awaiting approval: "
+            + ", ".join(f"{by_priority.get(p, 0)} {p}" for p in ("urgent", "high", "normal", "low"))
+            + f"; {escalated} flagged for an expert"
+        ),
+        Text(
+            "store: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            + " — no reply is posted until a person approves it in Slack"
+        ),
+    ]

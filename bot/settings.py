@@ -1,0 +1,122 @@
+"""Configuration from the environment and `.env`, validated once at start-up.
+
+Every variable name here is a public contract (deployments and other tools set them), so each
+field names its variable explicitly. Nothing reads the environment at import time: the
+composition root calls `load_settings()`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDERS = {"changeme", "change-me", "xxx", "your-key-here", "sk-...", "todo"}
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """All settings of the bot; names are the environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=False
+    )
+
+    brand_name: str = Field("Ampwell", validation_alias=AliasChoices("BOT_BRAND_NAME"))
+    brand_handle: str = Field("ampwell", validation_alias=AliasChoices("BOT_BRAND_HANDLE"))
+    knowledge_dir: Path = Field(Path("knowledge"), validation_alias=AliasChoices("BOT_KNOWLEDGE_DIR"))
+    data_dir: Path = Field(Path(".bot-data"), validation_alias=AliasChoices("BOT_DATA_DIR"))
+    database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL"))
+    reach_threshold: int = Field(10_000, ge=0, validation_alias=AliasChoices("BOT_REACH_THRESHOLD"))
+    openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
+    openai_model: str = Field("gpt-4o-mini", validation_alias=AliasChoices("OPENAI_MODEL"))
+    prompts_dir: Path | None = Field(None, validation_alias=AliasChoices("BOT_PROMPTS_DIR"))
+    log_level: str = Field("INFO", validation_alias=AliasChoices("BOT_LOG_LEVEL"))
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("brand_handle")
+    @classmethod
+    def _strip_at(cls, value: str) -> str:
+        handle = value.strip().lstrip("@")
+        if not handle or not handle.replace("_", "").isalnum():
+            raise ValueError("must be an account handle such as 'ampwell'")
+        return handle
+
+    @field_validator("brand_name")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+    @field_validator("openai_api_key")
+    @classmethod
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if value.get_secret_value().strip().lower() in _PLACEHOLDERS:
+            raise ValueError("is a placeholder; set a real key or leave it unset")
+        return value
+
+    @field_validator("database_url", "openai_base_url")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """Return the database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            url = self.database_url
+            # Heroku-style URLs name the dialect only; pick the psycopg 3 driver explicitly.
+            if url.startswith("postgres://"):
+                url = "postgresql://" + url[len("postgres://") :]
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://") :]
+            return url
+        return f"sqlite:///{(self.data_dir / 'bot.sqlite3').resolve()}"
+
+    @property
+    def prompts_path(self) -> Path:
+        """Return the prompts folder: the setting, else the one shipped beside the package."""
+        if self.prompts_dir is not None:
+            return self.prompts_dir
+        shipped = Path(__file__).resolve().parent.parent / "prompts"
+        return shipped if shipped.is_dir() else Path("prompts")
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.openai_api_key is not None
+
+
+_FIELD_TO_ENV = {
+    name: next(iter(field.validation_alias.choices))  # type: ignore[union-attr]
+    for name, field in Settings.model_fields.items()
+}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment, `.env` and command-line overrides (None = unset)."""
+    given = {_FIELD_TO_ENV[k]: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = str(err["loc"][0]) if err["loc"] else "?"
+            env_name = _FIELD_TO_ENV.get(loc, loc)
+            problems.append(f"{env_name}: {err['msg']}")
+        raise SettingsError("invalid configuration — " + "; ".join(problems)) from None

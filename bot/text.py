@@ -1,0 +1,146 @@
+"""Text helpers shared by triage, retrieval, drafting and the guards.
+
+Normalisation that defeats simple obfuscation (zero-width characters, full-width letters,
+spaced-out or leetspeak words), multilingual tokenising and stemming, sentence splitting, number
+extraction for the grounding check, personal-data detection and Slack mrkdwn escaping.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+import Stemmer
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_SPACED = re.compile(r"\b(?:[a-z][ .\-_*]){3,}[a-z]\b")
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(\[]?[A-Z0-9€$£])")
+
+EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+PHONE = re.compile(r"(?<![\w/])\+?\(?\d[\d\s().-]{7,}\d(?![\w/])")
+URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+def normalise(text: str) -> str:
+    """Return NFKC-folded, lower-cased text without zero-width characters or extra spaces."""
+    folded = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).casefold()
+    return re.sub(r"\s+", " ", folded).strip()
+
+
+def deobfuscate(text: str) -> str:
+    """Return `normalise(text)` with leetspeak undone and s p a c e d words joined."""
+    plain = normalise(text)
+    plain = _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), plain)
+    # Only map digits inside words ("1gn0re"), so prices and dates survive for other checks.
+    return re.sub(r"\b\w*[a-z]\w*\b", lambda m: m.group(0).translate(_LEET), plain)
+
+
+def words(text: str) -> list[str]:
+    """Return the lower-cased word tokens of `text`."""
+    return _WORD.findall(normalise(text))
+
+
+@lru_cache(maxsize=8)
+def _stemmer(language: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(language)
+
+
+_STEM_LANG = {"en": "english", "nl": "dutch", "de": "german"}
+
+
+def stems(tokens: Iterable[str], language: str = "en") -> list[str]:
+    """Return Snowball stems of `tokens` for a supported language (English otherwise)."""
+    return _stemmer(_STEM_LANG.get(language, "english")).stemWords(list(tokens))
+
+
+def sentences(text: str) -> list[str]:
+    """Split a passage into sentences; list items and table rows become sentences too."""
+    out: list[str] = []
+    header: list[str] | None = None
+    lead = ""  # a line ending in ":" that introduces the list below it
+    for raw_line in text.splitlines():
+        line = raw_line.strip()
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
+                continue
+            if header is None:
+                header = cells
+                continue
+            out.append(_table_row(header, cells))
+            continue
+        header = None
+        if not line or line.startswith("#"):
+            continue
+        item = re.match(r"^(?:[-*•]|\d+[.)])\s+", line)
+        line = re.sub(r"\*\*|__|`", "", line[item.end() :] if item else line)
+        if item and lead:
+            out.append(f"{lead} — {line}")
+            continue
+        parts = [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
+        lead = parts.pop().rstrip(":").strip() if parts and parts[-1].endswith(":") else ""
+        out.extend(parts)
+    return out
+
+
+def _table_row(header: list[str], cells: list[str]) -> str:
+    """Render a Markdown table row as a sentence: "Belgium: shipping cost €4.95, free from €75."."""
+    pairs = [
+        f"{_header_word(name)} {value}"
+        for name, value in zip(header[1:], cells[1:], strict=False)
+        if value
+    ]
+    lead = cells[0] if cells else ""
+    return f"{lead}: {', '.join(pairs)}." if pairs else f"{lead}."
+
+
+def _header_word(name: str) -> str:
+    """Lower-case a header like "Shipping cost" mid-sentence, but keep names like "Volta 300"."""
+    if any(ch.isdigit() for ch in name) or name.isupper():
+        return name
+    return name[:1].lower() + name[1:]
+
+
+def numbers(text: str) -> set[str]:
+    """Return the numbers in `text`, normalised so "1,000" = "1000" and "4,50" = "4.5"."""
+    found = set()
+    for match in _NUMBER.findall(text):
+        if _is_grouped(match):
+            found.add(match.replace(",", "").replace(".", ""))
+            continue
+        whole, _, fraction = match.replace(",", ".").partition(".")
+        fraction = fraction.replace(".", "").rstrip("0")
+        found.add(f"{whole}.{fraction}" if fraction else whole)
+    return found
+
+
+def _is_grouped(token: str) -> bool:
+    """Return True for thousands-grouped numbers such as 10,000 or 1.200.000."""
+    return bool(re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", token))
+
+
+def personal_data(text: str) -> list[str]:
+    """Return e-mail addresses and phone numbers found in `text`."""
+    found = EMAIL.findall(text)
+    for match in PHONE.findall(text):
+        if sum(ch.isdigit() for ch in match) >= 9:
+            found.append(match.strip())
+    return found
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Escape `&`, `<` and `>` so Slack renders stranger-written text literally."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int) -> str:
+    """Return `text` cut at a word boundary to at most `limit` characters, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(0, limit - 1)].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return cut + "…"

@@ -1,0 +1,177 @@
+"""Rule-based triage: intent, sentiment, priority, flags and escalation for one mention.
+
+The rules come from `prompts/triage_rules.toml`; this module only applies them. Safety, legal,
+press and injection findings here are floors: a later model-based triage may raise a priority
+or block a reply, never lower or unblock what these rules found.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from bot.domain import Flag, Intent, Mention, Priority, Triage
+from bot.rules import Rules, any_match
+from bot.text import deobfuscate, normalise, personal_data, words
+
+NEGATIVE = -0.3
+
+
+class RuleTriager:
+    """Applies the triage rules to mentions."""
+
+    def __init__(self, rules: Rules, reach_threshold: int = 10_000) -> None:
+        self.rules = rules
+        self.reach_threshold = reach_threshold
+        self._vader = SentimentIntensityAnalyzer()
+        self._vader.lexicon.update(rules.sentiment_lexicon)
+
+    def language(self, text: str) -> str:
+        """Guess the mention's language from function words (en, nl, de)."""
+        tokens = words(text)
+        scores = {
+            lang: sum(t in vocab for t in tokens) for lang, vocab in self.rules.languages.items()
+        }
+        best = max(scores, key=lambda lang: (scores[lang], lang == "en"))
+        return best if scores[best] > scores.get("en", 0) else "en"
+
+    def sentiment(self, text: str) -> float:
+        """Return VADER's compound score in [-1, 1]."""
+        return float(self._vader.polarity_scores(text)["compound"])
+
+    def assess(self, mention: Mention) -> Triage:
+        """Triage `mention` from its text and author alone (before retrieval)."""
+        rules = self.rules
+        plain = normalise(mention.text)
+        probe = deobfuscate(mention.text)
+        flags: set[Flag] = set()
+        reasons: list[str] = []
+        sentiment = self.sentiment(mention.text)
+        language = self.language(mention.text)
+
+        if personal_data(mention.text) or any_match(rules.personal_data, plain):
+            flags.add(Flag.PII)
+
+        injection = any_match(rules.injection, probe) or any_match(rules.injection, plain)
+        if injection:
+            flags.add(Flag.INJECTION)
+            return Triage(
+                intent=Intent.INJECTION,
+                sentiment=sentiment,
+                priority=Priority.LOW,
+                escalate=False,
+                escalate_reason=None,
+                flags=frozenset(flags),
+                language=language,
+                rationale="tries to instruct the bot; treated as data and not answered",
+            )
+
+        spam_score = sum(weight for pattern, weight in rules.spam if pattern.search(probe))
+        if spam_score >= rules.spam_threshold:
+            flags.add(Flag.SPAM)
+            return Triage(
+                intent=Intent.SPAM,
+                sentiment=sentiment,
+                priority=Priority.LOW,
+                escalate=False,
+                escalate_reason=None,
+                flags=frozenset(flags),
+                language=language,
+                rationale=f"spam signals (score {spam_score:.1f})",
+            )
+
+        safety = self._safety_incident(plain)
+        if safety:
+            flags.add(Flag.SAFETY)
+            reasons.append(f"possible safety incident ({safety})")
+        if any_match(rules.legal, plain):
+            flags.add(Flag.LEGAL)
+            reasons.append("legal threat")
+        if any_match(rules.press, plain):
+            flags.add(Flag.PRESS)
+            reasons.append("press enquiry")
+
+        sarcastic = self._sarcastic(plain)
+        complaint = bool(
+            safety or sarcastic or any_match(rules.complaint, plain) or sentiment <= -0.45
+        )
+        question = bool(any_match(rules.question, plain))
+        praise = bool(any_match(rules.praise, plain)) and sentiment >= 0.2
+        if complaint and not (praise and sentiment >= 0.5 and not sarcastic and not safety):
+            intent = Intent.COMPLAINT
+        elif question:
+            intent = Intent.QUESTION
+        elif praise or sentiment >= 0.5:
+            intent = Intent.PRAISE
+        else:
+            intent = Intent.OTHER
+        if sarcastic:
+            sentiment = min(sentiment, -0.4)
+
+        negative = intent is Intent.COMPLAINT or sentiment <= NEGATIVE
+        if negative and (mention.followers or 0) > self.reach_threshold:
+            flags.add(Flag.HIGH_REACH)
+            reasons.append(f"negative mention from an account with {mention.followers:,} followers")
+
+        if Flag.SAFETY in flags:
+            priority = Priority.URGENT
+        elif flags & {Flag.LEGAL, Flag.PRESS, Flag.HIGH_REACH}:
+            priority = Priority.HIGH
+        elif intent in (Intent.QUESTION, Intent.COMPLAINT):
+            priority = Priority.NORMAL
+        else:
+            priority = Priority.LOW
+
+        rationale = ", ".join(reasons) or {
+            Intent.COMPLAINT: "sarcastic complaint" if sarcastic else "something went wrong for them",
+            Intent.QUESTION: "asks a question",
+            Intent.PRAISE: "positive feedback",
+            Intent.OTHER: "no question or problem found",
+        }.get(intent, "")
+        return Triage(
+            intent=intent,
+            sentiment=sentiment,
+            priority=priority,
+            escalate=bool(reasons),
+            escalate_reason="; ".join(reasons) or None,
+            flags=frozenset(flags),
+            language=language,
+            rationale=rationale,
+            needs_dm=any_match(rules.account, plain) is not None,
+        )
+
+    def mark_out_of_kb(self, triage: Triage) -> Triage:
+        """Return `triage` escalated because the knowledge base cannot answer the question."""
+        reason = "the knowledge base has no answer; holding reply only"
+        return dataclasses.replace(
+            triage,
+            flags=triage.flags | {Flag.OUT_OF_KB},
+            escalate=True,
+            escalate_reason="; ".join(filter(None, [triage.escalate_reason, reason])),
+        )
+
+    def _safety_incident(self, plain: str) -> str | None:
+        rules = self.rules
+        hit = None
+        for pattern in rules.safety_incident:
+            match = pattern.search(plain)
+            if match:
+                hit = match.group(0)
+                break
+        if hit is None:
+            return None
+        hypothetical = any_match(rules.safety_hypothetical, plain)
+        if hypothetical and not any_match(rules.safety_first_person, plain):
+            return None
+        return hit
+
+    def _sarcastic(self, plain: str) -> bool:
+        rules = self.rules
+        if rules.sarcasm_markers.search(plain) and (
+            rules.sarcasm_praise.search(plain) or rules.sarcasm_problem.search(plain)
+        ):
+            return True
+        return bool(rules.sarcasm_praise.search(plain) and rules.sarcasm_problem.search(plain)) and (
+            any_match(rules.complaint, plain) is not None
+        )

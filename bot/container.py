@@ -62,7 +62,7 @@ def build_core(
     triager = RuleTriager(load_rules(prompts / "triage_rules.toml"), settings.reach_threshold)
     grounder = Grounder(
         embedder,
-        corpus=(c.text for c in retriever.chunks),
+        corpus=((c.doc, c.text) for c in retriever.chunks),
         glossary=glossary,
         brand_terms=[settings.brand_name, settings.brand_handle, *settings.brand_name.split()],
     )

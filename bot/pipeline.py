@@ -32,7 +32,7 @@ class Pipeline:
         grounder: Grounder,
         drafter: Drafter,
         fallback: Drafter | None = None,
-        k: int = 5,
+        k: int = 6,
     ) -> None:
         self.triager = triager
         self.knowledge = knowledge
@@ -47,7 +47,9 @@ class Pipeline:
     def process_many(self, mentions: Sequence[Mention]) -> list[Outcome]:
         triages = [self.triager.assess(m) for m in mentions]
         wanted = [i for i, t in enumerate(triages) if t.should_reply]
-        found = self.knowledge.search_many([mentions[i].text for i in wanted], self.k)
+        found = self.knowledge.search_many(
+            [self._query(mentions[i], triages[i]) for i in wanted], self.k
+        )
         sources_by_index = dict(zip(wanted, found, strict=True))
         outcomes = []
         for i, (mention, triage) in enumerate(zip(mentions, triages, strict=True)):
@@ -61,11 +63,18 @@ class Pipeline:
         draft = self._draft(outcome.mention, outcome.triage, outcome.sources, instruction)
         return dataclasses.replace(outcome, draft=draft)
 
+    @staticmethod
+    def _query(mention: Mention, triage: Triage) -> str:
+        # A safety incident also needs the knowledge base's incident procedure and contact.
+        if Flag.SAFETY in triage.flags:
+            return f"{mention.text} safety incident report contact"
+        return mention.text
+
     def _answerability(self, mention: Mention, triage: Triage, sources: Sequence) -> Triage:
         if triage.intent is not Intent.QUESTION or triage.flags & _ANSWER_NEEDED:
             return triage
         evidence = self.grounder.evidence(mention.text, sources, triage.language)
-        if self.grounder.answers(mention.text, evidence):
+        if self.grounder.answers(mention.text, evidence, triage.language):
             return triage
         return self.triager.mark_out_of_kb(triage)
 

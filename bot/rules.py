@@ -33,8 +33,10 @@ class Rules:
     sarcasm_praise: Pattern
     sarcasm_problem: Pattern
     sarcasm_markers: Pattern
+    sarcasm_weak_markers: Pattern
     question: tuple[Pattern, ...]
     account: tuple[Pattern, ...]
+    order_topic: tuple[Pattern, ...]
     personal_data: tuple[Pattern, ...]
     sentiment_lexicon: dict[str, float]
     languages: dict[str, frozenset[str]]
@@ -85,8 +87,10 @@ def load_rules(path: Path) -> Rules:
         sarcasm_praise=_compile(path, "sarcasm.praise_words", sarcasm["praise_words"]),
         sarcasm_problem=_compile(path, "sarcasm.problem_words", sarcasm["problem_words"]),
         sarcasm_markers=_compile(path, "sarcasm.markers", sarcasm["markers"]),
+        sarcasm_weak_markers=_compile(path, "sarcasm.weak_markers", sarcasm["weak_markers"]),
         question=many("question"),
         account=many("account"),
+        order_topic=many("order_topic"),
         personal_data=many("personal_data"),
         sentiment_lexicon={k: float(v) for k, v in section("sentiment").get("lexicon", {}).items()},
         languages={k: frozenset(v) for k, v in section("languages").items()},

@@ -7,7 +7,10 @@ or block a reply, never lower or unblock what these rules found.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
+import re
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -16,6 +19,27 @@ from bot.rules import Rules, any_match
 from bot.text import deobfuscate, normalise, personal_data, words
 
 NEGATIVE = -0.3
+_HANDLE = re.compile(r"(?<!\w)@\w+")
+_CLAUSES = re.compile(r"[.!?;:\n]+")
+_LEADING_FILLER = re.compile(
+    r"^(\W*\b(lol|lmao|hey|hi|hello|hallo|hoi|ok|okay|so|quick (one|question)|btw|yo|um|hmm|"
+    r"also|and|but|pls|please)\b)+\W*"
+)
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
+
+
+def decoded_payloads(text: str) -> str:
+    """Return the readable text hidden in base64 blobs, so encoded instructions are seen too."""
+    found = []
+    for blob in _BASE64.findall(text):
+        try:
+            raw = base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True)
+            decoded = raw.decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            continue
+        if decoded.isprintable():
+            found.append(normalise(decoded))
+    return " ".join(found)
 
 
 class RuleTriager:
@@ -36,24 +60,43 @@ class RuleTriager:
         best = max(scores, key=lambda lang: (scores[lang], lang == "en"))
         return best if scores[best] > scores.get("en", 0) else "en"
 
-    def sentiment(self, text: str) -> float:
-        """Return VADER's compound score in [-1, 1]."""
+    def sentiment(self, text: str, language: str = "en") -> float:
+        """Return VADER's compound score in [-1, 1].
+
+        VADER's lexicon is English; for other languages their function words are dropped first,
+        so German "die" or Dutch "een" are not read as English words.
+        """
+        if language != "en":
+            vocab = self.rules.languages.get(language, frozenset())
+            text = " ".join(w for w in text.split() if w.casefold().strip(".,!?") not in vocab)
         return float(self._vader.polarity_scores(text)["compound"])
+
+    def is_question(self, text: str) -> bool:
+        """Return whether any sentence asks something (after handles and interjections)."""
+        plain = normalise(_HANDLE.sub(" ", text))
+        if "?" in plain:
+            return True
+        for clause in _CLAUSES.split(plain):
+            clause = _LEADING_FILLER.sub("", clause).strip()
+            if clause and any_match(self.rules.question, clause):
+                return True
+        return False
 
     def assess(self, mention: Mention) -> Triage:
         """Triage `mention` from its text and author alone (before retrieval)."""
         rules = self.rules
         plain = normalise(mention.text)
-        probe = deobfuscate(mention.text)
+        probe = deobfuscate(mention.text) + " " + decoded_payloads(mention.text)
         flags: set[Flag] = set()
         reasons: list[str] = []
-        sentiment = self.sentiment(mention.text)
         language = self.language(mention.text)
+        sentiment = self.sentiment(mention.text, language)
 
         if personal_data(mention.text) or any_match(rules.personal_data, plain):
             flags.add(Flag.PII)
 
         injection = any_match(rules.injection, probe) or any_match(rules.injection, plain)
+        injection = injection or any_match(rules.injection, mention.text)
         if injection:
             flags.add(Flag.INJECTION)
             return Triage(
@@ -93,16 +136,24 @@ class RuleTriager:
             reasons.append("press enquiry")
 
         sarcastic = self._sarcastic(plain)
+        question = self.is_question(mention.text)
+        # A low sentiment score alone makes a complaint only when nothing is asked: "my Pocket
+        # is dead, can I send it in for recycling?" is a question that needs an answer.
         complaint = bool(
-            safety or sarcastic or any_match(rules.complaint, plain) or sentiment <= -0.45
+            safety
+            or sarcastic
+            or Flag.LEGAL in flags
+            or any_match(rules.complaint, plain)
+            or (sentiment <= -0.45 and not question)
         )
-        question = bool(any_match(rules.question, plain))
-        praise = bool(any_match(rules.praise, plain)) and sentiment >= 0.2
+        praise = (bool(any_match(rules.praise, plain)) and sentiment > -0.2) or sentiment >= 0.75
         if complaint and not (praise and sentiment >= 0.5 and not sarcastic and not safety):
             intent = Intent.COMPLAINT
+        elif Flag.PRESS in flags:
+            intent = Intent.OTHER
         elif question:
             intent = Intent.QUESTION
-        elif praise or sentiment >= 0.5:
+        elif praise:
             intent = Intent.PRAISE
         else:
             intent = Intent.OTHER
@@ -138,7 +189,10 @@ class RuleTriager:
             flags=frozenset(flags),
             language=language,
             rationale=rationale,
-            needs_dm=any_match(rules.account, plain) is not None,
+            needs_dm=bool(
+                any_match(rules.account, plain)
+                or (intent is Intent.COMPLAINT and any_match(rules.order_topic, plain))
+            ),
         )
 
     def mark_out_of_kb(self, triage: Triage) -> Triage:
@@ -171,6 +225,8 @@ class RuleTriager:
         if rules.sarcasm_markers.search(plain) and (
             rules.sarcasm_praise.search(plain) or rules.sarcasm_problem.search(plain)
         ):
+            return True
+        if rules.sarcasm_weak_markers.search(plain) and rules.sarcasm_problem.search(plain):
             return True
         return bool(rules.sarcasm_praise.search(plain) and rules.sarcasm_problem.search(plain)) and (
             any_match(rules.complaint, plain) is not None

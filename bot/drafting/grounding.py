@@ -23,13 +23,37 @@ from bot.knowledge.glossary import Glossary
 from bot.ports import Embedder
 from bot.text import normalise, sentences, stems, words
 
-_QUANTITY = re.compile(
-    r"\b(how (long|much|many|often|far|fast|heavy|big|quick|soon)|what( is| are|'s)? the (price|cost|"
-    r"capacity|weight|range|fee|charge|limit|time)|when|cost|price|fee|days|hoe (lang|veel|duur|snel)|"
-    r"wat kost|wanneer|wie (lange|viel|teuer|schnell)|was kostet|wann)\b",
+# Typed answers: what kind of sentence a question wants, and how to recognise one.
+_ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(q, re.IGNORECASE), re.compile(a, re.IGNORECASE))
+    for q, a in [
+        (
+            r"\b(how (long|quickly|soon|fast)|how many (days|weeks|hours|minutes|months|years)|"
+            r"when (will|does|do|can|is)|until when|hoe (lang|snel)|wanneer|wie (lange|schnell)|wann)\b",
+            r"\b\d+([.,]\d+)?\s*(-|–|to)?\s*\d*\s*(working |business |calendar )?"
+            r"(minutes?|mins?|hours?|days?|weeks?|months?|years?|werkdagen|dagen|tagen?|werktagen?)\b"
+            r"|\b(next|same) (working |business )?day\b",
+        ),
+        (
+            r"\b(how much|cost|costs|price|fee|charge|pay for|kost|kosten|prijs|preis|kostet)\b",
+            r"[€$£]\s?\d|\d\s?(€|eur|euro)\b|\bfree\b|\bno (extra )?(cost|charge)\b",
+        ),
+        (
+            r"\b(phone|call|ring|e-?mail|contact|reach (you|someone)|telefoon|bellen|anrufen)\b",
+            r"\+?\d[\d ]{7,}\d|[\w.+-]+@[\w-]+\.[\w.]+",
+        ),
+        (r"\bhow many\b|\bhoeveel\b|\bwie viele?\b", r"\d"),
+    ]
+)
+_ANAPHORIC = re.compile(
+    r"^(after that|this|that|these|those|it|they|then|also|in that case|otherwise|if so|there)\b",
     re.IGNORECASE,
 )
-_HAS_NUMBER = re.compile(r"\d")
+_CLAUSE = re.compile(r"(?<=[.!?])\s+|\n+")
+_ASKING = re.compile(
+    r"^\W*(@\w+\s+)*(how|what|when|where|which|who|why|can|could|do|does|did|is|are|will|would|"
+    r"should|may|hoe|wat|wanneer|waar|welke|kan|kun|mag|moet|wie|was|wann|wo|welche|kann|darf|ist|gibt)\b"
+)
 _STOP = set(STOPWORDS_EN_PLUS) | set(STOPWORDS_DUTCH) | set(STOPWORDS_GERMAN)
 
 
@@ -46,12 +70,12 @@ class Evidence:
 class Grounder:
     """Scores knowledge sentences against a question."""
 
-    answer_threshold = 0.42
+    answer_threshold = 0.2
 
     def __init__(
         self,
         embedder: Embedder,
-        corpus: Iterable[str],
+        corpus: Iterable[tuple[str, str]],
         glossary: Glossary | None = None,
         brand_terms: Iterable[str] = (),
     ) -> None:
@@ -60,52 +84,76 @@ class Grounder:
         ignore = {w.casefold() for w in self.glossary.filler} | {w.casefold() for w in brand_terms}
         self._ignore = set(stems(ignore)) | ignore
         df: Counter[str] = Counter()
+        docs_of: dict[str, set[str]] = {}
         n = 0
-        for text in corpus:
+        for doc, text in corpus:
             n += 1
-            df.update(set(stems(words(text))))
+            found = set(stems(words(text)))
+            df.update(found)
+            for stem in found:
+                docs_of.setdefault(stem, set()).add(doc)
         self._n = max(n, 1)
         self._df = df
+        # How many documents use a term: names that recur everywhere (products, the brand)
+        # say little about which passage answers; words used in one document say a lot.
+        n_docs = max(len({d for ds in docs_of.values() for d in ds}), 1)
+        self._spread = {t: len(ds) / n_docs for t, ds in docs_of.items()}
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def terms(self, question: str, language: str = "en") -> dict[str, float]:
-        """Return the question's content stems with IDF weights (unknown stems weigh most)."""
-        tokens = [t for t in words(question) if t not in _STOP and t not in self._ignore]
+        """Return the question's content stems with weights.
+
+        Weight is IDF, full for words in the sentences that ask (ending in "?" or opening with a
+        question word) and reduced for context around them ("asking for my dad", "heard
+        rumours"): the information need sits in the asking sentence.
+        """
+        parts = [p for p in _CLAUSE.split(question) if p.strip()]
+        asking = [p for p in parts if p.rstrip().endswith("?") or _ASKING.match(normalise(p))]
+        focus = set(self._stems(" ".join(asking or parts), language))
         out: dict[str, float] = {}
-        for stem in stems(tokens) + (stems(tokens, language) if language != "en" else []):
-            if stem not in self._ignore and (len(stem) >= 2 or stem.isdigit()):
-                out[stem] = self._idf(stem)
+        for stem in self._stems(question, language):
+            out[stem] = self._idf(stem) * (1.0 if stem in focus else 0.35)
         return out
 
+    def _stems(self, text: str, language: str) -> list[str]:
+        tokens = [t for t in words(text) if t not in _STOP and t not in self._ignore]
+        found = stems(tokens) + (stems(tokens, language) if language != "en" else [])
+        return [s for s in found if s not in self._ignore and (len(s) >= 2 or s.isdigit())]
+
     def unknown_share(self, terms: dict[str, float]) -> float:
-        """Return the IDF-weighted share of question terms that appear nowhere in the KB."""
+        """Return the weighted share of question terms that appear nowhere in the KB."""
         total = sum(terms.values())
         if not total:
             return 0.0
         return sum(w for t, w in terms.items() if self._df.get(t, 0) == 0) / total
 
+    def _known(self, terms: dict[str, float]) -> dict[str, float]:
+        """Drop terms the KB never uses: no sentence can cover them (unknown_share counts them)."""
+        return {t: w for t, w in terms.items() if self._df.get(t, 0) > 0}
+
     def _idf(self, stem: str) -> float:
         df = self._df.get(stem, 0)
-        return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
+        idf = math.log(1 + (self._n - df + 0.5) / (df + 0.5))
+        return idf * (1.0 - 0.7 * self._spread.get(stem, 0.0))
 
     def evidence(
         self, question: str, sources: Sequence[Source], language: str = "en"
     ) -> list[Evidence]:
         """Return candidate policy sentences from `sources`, best first."""
-        terms = self.terms(question, language)
+        terms = self._known(self.terms(question, language))
         extra = {
             t: w
             for t, w in self.terms(" ".join(self.glossary.expansions(question))).items()
             if t not in terms
         }
-        total = sum(terms.values()) or 1.0
-        wants_number = bool(_QUANTITY.search(normalise(question)))
+        total = sum(terms.values()) or sum(extra.values()) or 1.0
+        plain_q = normalise(question)
+        wanted = [answer for asks, answer in _ANSWER_TYPES if asks.search(plain_q)]
         candidates: list[tuple[str, Source]] = [
             (s, src)
             for src in sources
             if src.kind is SourceKind.POLICY
-            for s in sentences(src.text)
-            if len(s) >= 15
+            for s in passage_sentences(src.text)
         ]
         if not candidates:
             return []
@@ -120,21 +168,25 @@ class Grounder:
             coverage = min(1.0, (sum(terms[t] for t in covered) + 0.8 * bonus) / total)
             similarity = float(np.dot(qvec, vec))
             score = 0.5 * coverage + 0.3 * similarity + 0.2 * (src.score / best_source)
-            if wants_number and _HAS_NUMBER.search(sentence):
-                score += 0.08
+            for answer in wanted:
+                score += 0.15 if answer.search(sentence) else -0.05
             out.append(Evidence(sentence, src, score, coverage, similarity, covered))
         out.sort(key=lambda e: e.score, reverse=True)
         return out
 
-    def answerability(self, question: str, evidence: Sequence[Evidence]) -> float:
+    def answerability(
+        self, question: str, evidence: Sequence[Evidence], language: str = "en"
+    ) -> float:
         """Return how well the best sentences answer the question, in [0, 1]."""
         if not evidence:
             return 0.0
         best = max(0.65 * e.coverage + 0.35 * max(e.similarity, 0.0) for e in evidence[:8])
-        return best * (1.0 - 0.5 * self.unknown_share(self.terms(question)))
+        if language != "en":
+            return best  # foreign words are unknown to an English KB by nature
+        return best * (1.0 - 0.6 * self.unknown_share(self.terms(question, language)))
 
-    def answers(self, question: str, evidence: Sequence[Evidence]) -> bool:
-        return self.answerability(question, evidence) >= self.answer_threshold
+    def answers(self, question: str, evidence: Sequence[Evidence], language: str = "en") -> bool:
+        return self.answerability(question, evidence, language) >= self.answer_threshold
 
     def _vectors(self, texts: list[str]) -> list[np.ndarray]:
         todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
@@ -144,6 +196,25 @@ class Grounder:
             while len(self._cache) > 50_000:
                 self._cache.popitem(last=False)
         return [self._cache[t] for t in texts]
+
+
+def passage_sentences(text: str) -> list[str]:
+    """Return a passage's self-contained sentences: questions dropped, "After that, …" and
+    other sentences that lean on the one before joined to it."""
+    out: list[str] = []
+    previous = ""
+    for sentence in sentences(text):
+        if sentence.endswith("?") or len(sentence) < 15:
+            previous = ""
+            continue
+        if previous and _ANAPHORIC.match(sentence):
+            if len(previous) + len(sentence) < 250:
+                out.append(f"{previous} {sentence}")
+            previous = ""
+            continue
+        out.append(sentence)
+        previous = sentence
+    return out
 
 
 def select(evidence: Sequence[Evidence], limit: int = 2) -> list[Evidence]:

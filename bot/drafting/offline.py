@@ -47,7 +47,7 @@ class OfflineDrafter:
         seed = mention.id + (f"/{instruction}" if instruction else "")
         say = lambda slot: self.phrases.pick(triage.language, slot, seed)  # noqa: E731
         evidence = self.grounder.evidence(mention.text, sources, triage.language)
-        answerable = self.grounder.answers(mention.text, evidence)
+        answerable = self.grounder.answers(mention.text, evidence, triage.language)
         brief = bool(instruction and re.search(r"short|brief|kort|kurz", instruction, re.I))
         pieces: list[_Piece] = []
         note = None
@@ -55,12 +55,16 @@ class OfflineDrafter:
 
         if Flag.SAFETY in flags:
             pieces.append(_Piece(say("safety_open"), False))
-            safety = [e for e in evidence if e.source.kind is SourceKind.POLICY and e.coverage > 0]
-            if safety:
-                pieces.append(_Piece(safety[0].sentence, True))
-            else:
+            action = next((e for e in evidence if _INSTRUCTION.search(e.sentence)), None)
+            contact = _contact(evidence, prefer=action.source.doc if action else None)
+            if action is not None and action is not contact:
+                pieces.append(_Piece(action.sentence, True))
+            elif action is None:
                 pieces.append(_Piece(say("safety_fallback"), True))
-            pieces.append(_Piece(say("dm_safety"), True))
+            if contact is not None:
+                pieces.append(_Piece(contact.sentence, True))
+            else:
+                pieces.append(_Piece(say("dm_safety"), True))
         elif Flag.OUT_OF_KB in flags:
             pieces.append(_Piece(say("holding"), True))
             note = "holding reply: the knowledge base does not answer this"
@@ -71,8 +75,10 @@ class OfflineDrafter:
             pieces.append(_Piece(say("dm_order" if triage.needs_dm else "dm_general"), True))
         elif triage.intent is Intent.COMPLAINT:
             pieces.append(_Piece(say("complaint_open"), True))
-            facts = select(evidence, 1) if answerable else []
-            if facts and facts[0].coverage >= 0.45:
+            # A complaint gets the policy line that bears on it, even when the complaint is not a
+            # question; a loosely related line is worse than none, hence the two floors.
+            facts = select(evidence, 1)
+            if facts and facts[0].coverage >= 0.15 and facts[0].similarity >= 0.3:
                 pieces.append(self._fact(facts[0], triage, seed, required=False))
             pieces.append(_Piece(say("dm_order" if triage.needs_dm else "dm_general"), True))
         elif triage.intent is Intent.QUESTION:
@@ -107,6 +113,21 @@ class OfflineDrafter:
             body = re.sub(r"^[^:]{1,60}\(\d/5\):\s*", "", sentence)
             sentence = f"{lead} “{body}”"
         return _Piece(sentence, required)
+
+
+_INSTRUCTION = re.compile(
+    r"\b(stop|unplug|switch (it )?off|turn (it )?off|do not|don't|never|move|leave|keep|place|"
+    r"disconnect|call|contact)\b",
+    re.IGNORECASE,
+)
+_CONTACT = re.compile(r"\+?\d[\d ]{7,}\d|[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+def _contact(evidence: Sequence[Evidence], prefer: str | None) -> Evidence | None:
+    """Return the best sentence that gives a phone number or e-mail address, if any."""
+    found = [e for e in evidence if _CONTACT.search(e.sentence)]
+    found.sort(key=lambda e: (e.source.doc != prefer, -e.score))
+    return found[0] if found else None
 
 
 def _fit(handle: str, pieces: list[_Piece]) -> str:

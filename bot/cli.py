@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -30,8 +31,9 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Brand social care: triage mentions, draft grounded replies, review them in Slack.",
 )
-out = Console()
-err = Console(stderr=True)
+# soft_wrap: messages stay one line each (scripts grep them); tables still fit the terminal.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 KnowledgeOpt = Annotated[
     Path | None, typer.Option("--knowledge", help="Knowledge directory [env: BOT_KNOWLEDGE_DIR]")
@@ -49,7 +51,7 @@ def _settings(**overrides: Any) -> Settings:
     try:
         settings = load_settings(**overrides)
     except SettingsError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
     logging.basicConfig(
         level=settings.log_level,
@@ -90,11 +92,11 @@ def _core(settings: Settings, quiet: bool = False) -> container.Core:
         with _progress(not quiet) as progress:
             core = container.build_core(settings, progress)
     except FileNotFoundError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
     report = core.sync_report
     for problem in report.problems:
-        err.print(f"[yellow]warning:[/] {problem}")
+        err.print(f"[yellow]warning:[/] {escape(problem)}")
     return core
 
 
@@ -110,7 +112,7 @@ def _read(path: Path) -> tuple[list[Line], list[LineError]]:
         for item in read_lines(handle):
             (errors if isinstance(item, LineError) else lines).append(item)  # type: ignore[arg-type]
     for problem in errors:
-        err.print(f"[red]{path}:{problem.line}:[/] {problem.message}")
+        err.print(f"[red]{escape(str(path))}:{problem.line}:[/] {escape(problem.message)}")
     return lines, errors
 
 
@@ -122,10 +124,10 @@ def index(knowledge: KnowledgeOpt = None, data_dir: DataOpt = None) -> None:
         with _progress() as progress:
             r = container.build_index(settings).sync(settings.knowledge_dir, progress)
     except FileNotFoundError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
     for problem in r.problems:
-        err.print(f"[yellow]warning:[/] {problem}")
+        err.print(f"[yellow]warning:[/] {escape(problem)}")
     out.print(
         f"indexed {settings.knowledge_dir}: {r.chunks} chunks; "
         f"added {len(r.added)}, updated {len(r.updated)}, removed {len(r.removed)}, "

@@ -1,0 +1,122 @@
+"""Loading, incremental indexing in Chroma and hybrid retrieval."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.domain import SourceKind
+from bot.knowledge.glossary import Glossary
+from bot.knowledge.index import KnowledgeIndex
+from bot.knowledge.loader import knowledge_files, load_file
+from bot.knowledge.retriever import HybridRetriever
+from tests.fakes import HashEmbedder
+
+
+def write_kb(root: Path) -> Path:
+    (root / "policies").mkdir(parents=True)
+    (root / "reviews").mkdir()
+    (root / "policies" / "returns.md").write_text(
+        "# Returns\n\n## Return period\nYou can return any product within 30 days.\n\n"
+        "## Refunds\nWe refund within 5 working days.\n"
+    )
+    (root / "policies" / "payments.md").write_text(
+        "# Payments\n\n## Methods\nPay with iDEAL, PayPal or a credit card. Prices include VAT.\n"
+    )
+    (root / "reviews" / "reviews.csv").write_text(
+        'id,product,rating,text\nr1,Lamp,5,"Bright, cosy light."\nr2,Lamp,2,Flickers a bit\n'
+    )
+    return root
+
+
+def test_policies_chunk_by_section_and_reviews_by_row(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "kb")
+    chunks = [c for p in knowledge_files(root) for c in load_file(root, p).chunks]
+    refs = {(c.doc, c.kind, c.ref) for c in chunks}
+    assert ("returns", SourceKind.POLICY, "Return period") in refs
+    assert ("reviews", SourceKind.REVIEW, "r1") in refs
+    review = next(c for c in chunks if c.ref == "r1")
+    assert review.text == "Lamp (5/5): Bright, cosy light."
+
+
+def test_bad_review_rows_are_reported_with_line_numbers(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    (root / "reviews").mkdir(parents=True)
+    path = root / "reviews" / "r.csv"
+    path.write_text("id,product,rating,text\nr1,A,5,fine\n,A,4,no id\nr1,A,3,dupe\nr4,A,5,ok\n")
+    loaded = load_file(root, path)
+    assert [c.ref for c in loaded.chunks] == ["r1", "r4"]
+    assert any(":3:" in p and "empty id" in p for p in loaded.problems)
+    assert any(":4:" in p and "duplicate" in p for p in loaded.problems)
+
+
+def test_missing_columns_are_reported(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    root.mkdir()
+    (root / "r.csv").write_text("id,text\n1,hello\n")
+    loaded = load_file(root, root / "r.csv")
+    assert loaded.chunks == []
+    assert "missing column" in loaded.problems[0]
+
+
+def test_incremental_sync(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "kb")
+    embedder = HashEmbedder()
+    index = KnowledgeIndex(tmp_path / "data", embedder)
+    first = index.sync(root)
+    assert sorted(first.added) == ["policies/payments.md", "policies/returns.md", "reviews/reviews.csv"]
+    assert index.collection.count() == first.chunks == 5
+
+    # Unchanged: nothing re-embedded, and a fresh process does not even open Chroma.
+    calls = embedder.calls
+    again = KnowledgeIndex(tmp_path / "data", embedder).sync(root)
+    assert not again.changed and again.unchanged == 3
+    assert embedder.calls == calls
+
+    # A changed file replaces only its own chunks.
+    (root / "policies" / "returns.md").write_text("# Returns\n\n## Return period\n45 days.\n")
+    changed = index.sync(root)
+    assert changed.updated == ["policies/returns.md"] and not changed.added
+    ids = set(index.collection.get()["ids"])
+    assert "policies/returns.md#Refunds" not in ids
+    assert "policies/payments.md#Methods" in ids
+
+    # A deleted file's chunks disappear.
+    (root / "reviews" / "reviews.csv").unlink()
+    removed = index.sync(root)
+    assert removed.removed == ["reviews/reviews.csv"]
+    assert not any(i.startswith("reviews/") for i in index.collection.get()["ids"])
+    assert index.collection.count() == removed.chunks == 2
+
+
+def test_changing_the_embedder_rebuilds(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "kb")
+    KnowledgeIndex(tmp_path / "data", HashEmbedder(name="a")).sync(root)
+    report = KnowledgeIndex(tmp_path / "data", HashEmbedder(name="b")).sync(root)
+    assert report.rebuilt and len(report.added) == 3
+
+
+def test_hybrid_retrieval_finds_exact_terms(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "kb")
+    embedder = HashEmbedder()
+    index = KnowledgeIndex(tmp_path / "data", embedder)
+    index.sync(root)
+    retriever = HybridRetriever(index, embedder, Glossary({"terugsturen": "return"}))
+    top = retriever.search("can I pay with iDEAL?", k=3)
+    assert top[0].doc == "payments" and top[0].kind is SourceKind.POLICY
+    assert top[0].score >= top[-1].score
+    dutch = retriever.search("hoe lang kan ik iets terugsturen", k=1)
+    assert dutch[0].doc == "returns"
+
+
+@pytest.mark.parametrize(
+    ("query", "doc"),
+    [
+        ("which payment methods can I use", "payments"),
+        ("how long is the warranty on a power bank", "warranty"),
+        ("can I take my power bank on a plane", "safety"),
+        ("do you ship to Austria", "shipping"),
+    ],
+)
+def test_sample_kb_retrieval_with_real_embeddings(core, query: str, doc: str) -> None:
+    docs = [s.doc for s in core.retriever.search(query, k=3)]
+    assert doc in docs

@@ -1,0 +1,34 @@
+from bot.text import deobfuscate, escape_mrkdwn, numbers, personal_data, sentences
+
+
+def test_numbers_ignore_thousands_separators_and_decimal_commas() -> None:
+    assert numbers("3,000 cycles for €4.95 or 4,95 euro, 10.0 kg") == {"3000", "4.95", "10"}
+
+
+def test_sentences_turn_tables_and_lists_into_sentences() -> None:
+    text = (
+        "## Costs\n| Country | Shipping cost |\n|---|---|\n| Belgium | €4.95 |\n\n"
+        "Delivery after dispatch:\n- Netherlands: next working day\n**Note:** it is free."
+    )
+    assert sentences(text) == [
+        "Belgium: shipping cost €4.95.",
+        "Delivery after dispatch — Netherlands: next working day",
+        "Note: it is free.",
+    ]
+
+
+def test_personal_data_finds_emails_and_phone_numbers() -> None:
+    found = personal_data("mail me at jan@example.com or call +44 7700 900123 about order 12")
+    assert "jan@example.com" in found
+    assert any("7700 900123" in item for item in found)
+    assert personal_data("my order 12345 from 2024") == []
+
+
+def test_escape_mrkdwn_neutralises_mentions_and_links() -> None:
+    assert escape_mrkdwn("<!channel> & <@U123|x>") == "&lt;!channel&gt; &amp; &lt;@U123|x&gt;"
+
+
+def test_deobfuscate_undoes_spacing_leetspeak_and_zero_width() -> None:
+    assert "ignore" in deobfuscate("i g n o r e")
+    assert "ignore" in deobfuscate("1gn0re")
+    assert "ignore" in deobfuscate("ig\u200bnore")

@@ -35,14 +35,19 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
             r"|\b(next|same) (working |business )?day\b",
         ),
         (
-            r"\b(how much|cost|costs|price|fee|charge|pay for|kost|kosten|prijs|preis|kostet)\b",
+            r"\b(deadline|what time|by when|until what time|cut-?off|hoe laat|um wie viel uhr)\b",
+            r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm|uur|uhr)\b|\bmidnight\b|\bnoon\b",
+        ),
+        (
+            r"\b(how much (does|do|is|are|will|would)\b.{0,40}\b(cost|charge|be)|cost|costs|price|"
+            r"fee|charge|pay for|kost|kosten|prijs|preis|kostet)\b",
             r"[€$£]\s?\d|\d\s?(€|eur|euro)\b|\bfree\b|\bno (extra )?(cost|charge)\b",
         ),
         (
             r"\b(phone|call|ring|e-?mail|contact|reach (you|someone)|telefoon|bellen|anrufen)\b",
             r"\+?\d[\d ]{7,}\d|[\w.+-]+@[\w-]+\.[\w.]+",
         ),
-        (r"\bhow many\b|\bhoeveel\b|\bwie viele?\b", r"\d"),
+        (r"\bhow (many|much)\b|\bhoeveel\b|\bwie viele?\b", r"\d"),
     ]
 )
 _ANAPHORIC = re.compile(
@@ -71,6 +76,10 @@ class Grounder:
     """Scores knowledge sentences against a question."""
 
     answer_threshold = 0.2
+    coverage_weight = 0.5
+    similarity_weight = 0.3
+    source_weight = 0.2
+    source_power = 1.0
 
     def __init__(
         self,
@@ -167,7 +176,11 @@ class Grounder:
             bonus = sum(w for t, w in extra.items() if t in sstems)
             coverage = min(1.0, (sum(terms[t] for t in covered) + 0.8 * bonus) / total)
             similarity = float(np.dot(qvec, vec))
-            score = 0.5 * coverage + 0.3 * similarity + 0.2 * (src.score / best_source)
+            score = (
+                self.coverage_weight * coverage
+                + self.similarity_weight * similarity
+                + self.source_weight * (src.score / best_source) ** self.source_power
+            )
             for answer in wanted:
                 score += 0.15 if answer.search(sentence) else -0.05
             out.append(Evidence(sentence, src, score, coverage, similarity, covered))
@@ -196,6 +209,31 @@ class Grounder:
             while len(self._cache) > 50_000:
                 self._cache.popitem(last=False)
         return [self._cache[t] for t in texts]
+
+
+_HANDLES = re.compile(r"(?<!\w)@\w+")
+_QUESTION_WORD = (
+    r"(how|what|what's|whats|when|where|which|who|why|can|could|do|does|did|is|are|will|would|"
+    r"should|may|hoe|wat|wanneer|waar|welke|kan|kun|mag|moet|wie|was|wann|wo|welche|kann|darf|"
+    r"ist|gibt)\b"
+)
+_SPLIT_ASK = re.compile(
+    r"\s*,?\s*\b(?:and|also|plus|en|und|&)\s+(?:also\s+)?(?=" + _QUESTION_WORD + ")",
+    re.IGNORECASE,
+)
+
+
+def subquestions(text: str) -> list[str]:
+    """Split a mention that asks two things into its questions (else return it whole)."""
+    plain = _HANDLES.sub(" ", text)
+    asking = [
+        part.strip()
+        for part in re.split(r"(?<=[.!?])\s+|\n+", plain)
+        if part.strip().endswith("?") or re.match(r"\W*" + _QUESTION_WORD, part.strip(), re.I)
+    ]
+    parts = [p.strip(" ,") for a in asking for p in _SPLIT_ASK.split(a) if p and p.strip(" ,")]
+    parts = [p for p in parts if len(words(p)) >= 3]
+    return parts if len(parts) >= 2 else [text]
 
 
 def passage_sentences(text: str) -> list[str]:

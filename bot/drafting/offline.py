@@ -13,16 +13,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain import Draft, Flag, Intent, Mention, Source, SourceKind, Triage
-from bot.drafting.grounding import Evidence, Grounder, select
+from bot.drafting.grounding import (
+    Evidence,
+    Grounder,
+    passage_sentences,
+    select,
+    subquestions,
+)
 from bot.drafting.guards import MAX_CHARS
 from bot.drafting.phrases import Phrases
-from bot.text import truncate
+from bot.text import stems, truncate, words
 
 
 @dataclass
 class _Piece:
     text: str
-    required: bool
+    keep: int  # 0 must stay, 1 stays if it can, 2 optional, 3 the first to go
+    shorten: bool = False  # a quoted fact may be cut to its leading clauses
+    alt: str | None = None  # a shorter wording to use before anything is cut
 
 
 class OfflineDrafter:
@@ -54,65 +62,108 @@ class OfflineDrafter:
         flags = triage.flags
 
         if Flag.SAFETY in flags:
-            pieces.append(_Piece(say("safety_open"), False))
+            pieces.append(_Piece(say("safety_open"), 2, alt=say("safety_short")))
             action = next((e for e in evidence if _INSTRUCTION.search(e.sentence)), None)
             contact = _contact(evidence, prefer=action.source.doc if action else None)
             if action is not None and action is not contact:
-                pieces.append(_Piece(action.sentence, True))
+                pieces.append(_Piece(action.sentence, 0, shorten=True))
             elif action is None:
-                pieces.append(_Piece(say("safety_fallback"), True))
+                pieces.append(_Piece(say("safety_fallback"), 0))
             if contact is not None:
-                pieces.append(_Piece(contact.sentence, True))
+                pieces.append(_Piece(contact.sentence, 0, shorten=True))
             else:
-                pieces.append(_Piece(say("dm_safety"), True))
+                pieces.append(_Piece(say("dm_safety"), 0))
         elif Flag.OUT_OF_KB in flags:
-            pieces.append(_Piece(say("holding"), True))
+            pieces.append(_Piece(say("holding"), 0))
             note = "holding reply: the knowledge base does not answer this"
         elif Flag.PRESS in flags:
-            pieces.append(_Piece(say("escalated"), True))
+            pieces.append(_Piece(say("escalated"), 0))
         elif Flag.LEGAL in flags:
-            pieces.append(_Piece(say("complaint_open"), True))
-            pieces.append(_Piece(say("dm_order" if triage.needs_dm else "dm_general"), True))
+            pieces.append(_Piece(say("complaint_open"), 0))
+            pieces.append(_Piece(say("dm_order" if triage.needs_dm else "dm_general"), 0))
         elif triage.intent is Intent.COMPLAINT:
-            pieces.append(_Piece(say("complaint_open"), True))
+            pieces.append(_Piece(say("complaint_open"), 1, alt=say("complaint_short")))
             # A complaint gets the policy line that bears on it, even when the complaint is not a
             # question; a loosely related line is worse than none, hence the two floors.
             facts = select(evidence, 1)
+            fact = None
             if facts and facts[0].coverage >= 0.15 and facts[0].similarity >= 0.3:
-                pieces.append(self._fact(facts[0], triage, seed, required=False))
-            pieces.append(_Piece(say("dm_order" if triage.needs_dm else "dm_general"), True))
+                fact = self._fact(facts[0], triage, seed, keep=0)
+                pieces.append(fact)
+            # When the policy line itself says where to go, the DM ask is the part to let go.
+            dm_keep = 2 if fact is not None and _CONTACT.search(fact.text) else 0
+            pieces.append(_Piece(say("dm_order" if triage.needs_dm else "dm_general"), dm_keep))
         elif triage.intent is Intent.QUESTION:
-            pieces.append(_Piece(say("question_open"), False))
-            facts = select(evidence, 1 if brief else 2) if answerable else []
+            pieces.append(_Piece(say("question_open"), 3))
+            facts = self._answers(mention, triage, sources, evidence, 1 if brief else 2)
+            facts = facts if answerable else []
             if not facts:
-                pieces = [_Piece(say("holding"), True)]
+                pieces = [_Piece(say("holding"), 0)]
                 note = "holding reply: the knowledge base does not answer this"
             for i, fact in enumerate(facts):
-                pieces.append(self._fact(fact, triage, seed, required=i == 0))
+                pieces.append(self._fact(fact, triage, seed, keep=0 if i == 0 else 2))
             if facts:
                 dm = triage.needs_dm
-                pieces.append(_Piece(say("dm_order") if dm else say("closer"), dm))
+                pieces.append(_Piece(say("dm_order") if dm else say("closer"), 0 if dm else 3))
         elif triage.intent is Intent.PRAISE:
-            pieces.append(_Piece(say("praise"), True))
-            pieces.append(_Piece(say("praise_follow"), False))
+            pieces.append(_Piece(say("praise"), 0))
+            pieces.append(_Piece(say("praise_follow"), 3))
         else:
-            pieces.append(_Piece(say("other"), True))
+            pieces.append(_Piece(say("other"), 0))
 
         if brief:
-            pieces = [p for p in pieces if p.required] or pieces[:1]
+            pieces = [p for p in pieces if p.keep == 0] or pieces[:1]
         handle = f"@{mention.author.lstrip('@')} " if mention.author else ""
         text = _fit(handle, pieces)
         return Draft(text=text, sources=tuple(sources), origin=self.origin, note=note)
 
-    def _fact(self, evidence: Evidence, triage: Triage, seed: str, required: bool) -> _Piece:
-        sentence = evidence.sentence.strip()
+    def _answers(
+        self,
+        mention: Mention,
+        triage: Triage,
+        sources: Sequence[Source],
+        evidence: list[Evidence],
+        limit: int,
+    ) -> list[Evidence]:
+        """Pick answer sentences: one per sub-question when the mention asks two things."""
+        parts = subquestions(mention.text)
+        if len(parts) < 2 or limit < 2:
+            return select(evidence, limit)
+        chosen: list[Evidence] = []
+        for part in parts[:limit]:
+            ranked = self.grounder.evidence(part, sources, triage.language)
+            best = next((e for e in ranked if e.sentence not in {c.sentence for c in chosen}), None)
+            if best is not None and best.coverage > 0:
+                chosen.append(best)
+        return chosen or select(evidence, limit)
+
+    def _fact(self, evidence: Evidence, triage: Triage, seed: str, keep: int) -> _Piece:
+        sentence = _with_next(evidence).strip()
         if sentence[-1:] not in ".!?":
             sentence += "."
         if evidence.source.kind is SourceKind.REVIEW:
             lead = self.phrases.pick(triage.language, "review_lead", seed)
             body = re.sub(r"^[^:]{1,60}\(\d/5\):\s*", "", sentence)
             sentence = f"{lead} “{body}”"
-        return _Piece(sentence, required)
+        return _Piece(sentence, keep, shorten=True)
+
+
+def _with_next(evidence: Evidence) -> str:
+    """Return a short answer sentence with the next one when that one continues the topic
+    ("We deliver to BE, NL and FR." + "In Belgium your coffee travels with bpost.")."""
+    sentence = evidence.sentence
+    if len(sentence) >= 80 or not evidence.covered:
+        return sentence
+    following = passage_sentences(evidence.source.text)
+    try:
+        nxt = following[following.index(sentence) + 1]
+    except (ValueError, IndexError):
+        return sentence
+    shared = set(stems(words(nxt))) & evidence.covered
+    sibling = re.match(r"^[^:—]{1,60}(:| —)", nxt) and re.match(r"^[^:—]{1,60}(:| —)", sentence)
+    if shared and not sibling and len(sentence) + len(nxt) < 230:
+        return f"{sentence} {nxt}"
+    return sentence
 
 
 _INSTRUCTION = re.compile(
@@ -131,23 +182,35 @@ def _contact(evidence: Sequence[Evidence], prefer: str | None) -> Evidence | Non
 
 
 def _fit(handle: str, pieces: list[_Piece]) -> str:
-    """Join pieces within the length limit, dropping optional ones, then shortening facts."""
+    """Join pieces within the length limit: drop optional ones, then cut facts, then the rest."""
     budget = MAX_CHARS - len(handle)
     current = list(pieces)
 
-    def joined(items: list[_Piece]) -> str:
-        return " ".join(p.text for p in items if p.text)
+    def length() -> int:
+        return len(" ".join(p.text for p in current if p.text))
 
-    # Drop optional pieces from the end backwards until it fits.
-    while len(joined(current)) > budget and any(not p.required for p in current):
-        drop = max(i for i, p in enumerate(current) if not p.required)
-        current.pop(drop)
-    if len(joined(current)) > budget:
-        longest = max(range(len(current)), key=lambda i: len(current[i].text))
-        others = len(joined(current)) - len(current[longest].text)
-        room = max(40, budget - others)
-        current[longest] = _Piece(_shorten(current[longest].text, room), True)
-    return (handle + joined(current)).strip()[:MAX_CHARS]
+    def drop(min_keep: int) -> bool:
+        candidates = [i for i, p in enumerate(current) if p.keep >= min_keep]
+        if not candidates:
+            return False
+        worst = max(candidates, key=lambda i: (current[i].keep, i))
+        current.pop(worst)
+        return True
+
+    while length() > budget and drop(2):
+        pass
+    for piece in current:
+        if length() > budget and piece.alt:
+            piece.text = piece.alt
+    for piece in sorted((p for p in current if p.shorten), key=lambda p: -len(p.text)):
+        if length() <= budget:
+            break
+        room = max(40, budget - (length() - len(piece.text)))
+        piece.text = _shorten(piece.text, room)
+    while length() > budget and drop(1):
+        pass
+    text = (handle + " ".join(p.text for p in current if p.text)).strip()
+    return text if len(text) <= MAX_CHARS else truncate(text, MAX_CHARS)
 
 
 def _shorten(sentence: str, limit: int) -> str:

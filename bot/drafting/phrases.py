@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SLOTS = (
-    "question_open", "praise", "praise_follow", "complaint_open", "safety_open", "safety_fallback",
+    "question_open", "praise", "praise_follow", "complaint_open", "complaint_short",
+    "safety_open", "safety_short", "safety_fallback",
     "dm_order", "dm_safety", "dm_general", "holding", "escalated", "other", "closer", "review_lead",
 )  # fmt: skip
 

@@ -75,7 +75,7 @@ class Evidence:
 class Grounder:
     """Scores knowledge sentences against a question."""
 
-    answer_threshold = 0.2
+    answer_threshold = 0.15
     coverage_weight = 0.5
     similarity_weight = 0.3
     source_weight = 0.2
@@ -170,11 +170,16 @@ class Grounder:
         vecs = self._vectors([s for s, _ in candidates])
         best_source = max((src.score for src in sources), default=1.0) or 1.0
         out = []
+        headings: dict[str, set[str]] = {}
         for (sentence, src), vec in zip(candidates, vecs, strict=True):
+            # A sentence inherits its section heading ("Where we ship" → every sentence under it
+            # is about shipping), at a discount: the heading says what, the sentence says how.
             sstems = set(stems(words(sentence)))
-            covered = frozenset(t for t in terms if t in sstems)
-            bonus = sum(w for t, w in extra.items() if t in sstems)
-            coverage = min(1.0, (sum(terms[t] for t in covered) + 0.8 * bonus) / total)
+            hstems = headings.setdefault(src.ref, set(stems(words(src.ref)))) - sstems
+            covered = frozenset(t for t in terms if t in sstems or t in hstems)
+            found = sum(terms[t] * (1.0 if t in sstems else 0.6) for t in covered)
+            bonus = sum(w * (0.8 if t in sstems else 0.5) for t, w in extra.items() if t in sstems | hstems)
+            coverage = min(1.0, (found + bonus) / total)
             similarity = float(np.dot(qvec, vec))
             score = (
                 self.coverage_weight * coverage
@@ -268,7 +273,8 @@ def select(evidence: Sequence[Evidence], limit: int = 2) -> list[Evidence]:
         if not new or item.sentence in (c.sentence for c in chosen):
             continue
         # A second sentence must add a real topic, not just one common word.
-        if item.coverage >= 0.25 and (item.source.doc != chosen[0].source.doc or len(new) >= 2):
+        related = item.coverage >= 0.35 and item.similarity >= 0.35
+        if related and (item.source.doc != chosen[0].source.doc or len(new) >= 2):
             chosen.append(item)
             covered |= item.covered
     return chosen

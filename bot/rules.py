@@ -66,7 +66,14 @@ def load_rules(path: Path) -> Rules:
         return data[name]
 
     def many(name: str, key: str = "patterns") -> tuple[Pattern, ...]:
-        return tuple(_compile(path, f"{name}.{key}", p) for p in section(name).get(key, []))
+        # Check each pattern on its own (so an error names it), then search them as one
+        # alternation: a single scan per category instead of one per pattern.
+        raw = section(name).get(key, [])
+        for pattern in raw:
+            _compile(path, f"{name}.{key}", pattern)
+        if not raw:
+            return ()
+        return (_compile(path, f"{name}.{key}", "|".join(f"(?:{p})" for p in raw)),)
 
     spam = section("spam")
     sarcasm = section("sarcasm")

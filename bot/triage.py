@@ -95,8 +95,8 @@ class RuleTriager:
         if personal_data(mention.text) or any_match(rules.personal_data, plain):
             flags.add(Flag.PII)
 
-        injection = any_match(rules.injection, probe) or any_match(rules.injection, plain)
-        injection = injection or any_match(rules.injection, mention.text)
+        variants = dict.fromkeys((probe, plain, mention.text))  # distinct spellings, in order
+        injection = next((p for v in variants if (p := any_match(rules.injection, v))), None)
         if injection:
             flags.add(Flag.INJECTION)
             return Triage(
@@ -135,7 +135,8 @@ class RuleTriager:
             flags.add(Flag.PRESS)
             reasons.append("press enquiry")
 
-        sarcastic = self._sarcastic(plain)
+        complaint_cue = any_match(rules.complaint, plain) is not None
+        sarcastic = self._sarcastic(plain, complaint_cue)
         question = self.is_question(mention.text)
         # A low sentiment score alone makes a complaint only when nothing is asked: "my Pocket
         # is dead, can I send it in for recycling?" is a question that needs an answer.
@@ -143,7 +144,7 @@ class RuleTriager:
             safety
             or sarcastic
             or Flag.LEGAL in flags
-            or any_match(rules.complaint, plain)
+            or complaint_cue
             or (sentiment <= -0.45 and not question)
         )
         praise = (bool(any_match(rules.praise, plain)) and sentiment > -0.2) or sentiment >= 0.75
@@ -220,7 +221,7 @@ class RuleTriager:
             return None
         return hit
 
-    def _sarcastic(self, plain: str) -> bool:
+    def _sarcastic(self, plain: str, complaint_cue: bool) -> bool:
         rules = self.rules
         if rules.sarcasm_markers.search(plain) and (
             rules.sarcasm_praise.search(plain) or rules.sarcasm_problem.search(plain)
@@ -228,6 +229,6 @@ class RuleTriager:
             return True
         if rules.sarcasm_weak_markers.search(plain) and rules.sarcasm_problem.search(plain):
             return True
-        return bool(rules.sarcasm_praise.search(plain) and rules.sarcasm_problem.search(plain)) and (
-            any_match(rules.complaint, plain) is not None
+        return complaint_cue and bool(
+            rules.sarcasm_praise.search(plain) and rules.sarcasm_problem.search(plain)
         )

@@ -14,6 +14,7 @@ import re
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
@@ -108,6 +109,7 @@ class Grounder:
         n_docs = max(len({d for ds in docs_of.values() for d in ds}), 1)
         self._spread = {t: len(ds) / n_docs for t, ds in docs_of.items()}
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._memo: OrderedDict[tuple, list[Evidence]] = OrderedDict()
 
     def terms(self, question: str, language: str = "en") -> dict[str, float]:
         """Return the question's content stems with weights.
@@ -149,6 +151,18 @@ class Grounder:
         self, question: str, sources: Sequence[Source], language: str = "en"
     ) -> list[Evidence]:
         """Return candidate policy sentences from `sources`, best first."""
+        key = (question, language, tuple((s.doc, s.ref, s.score) for s in sources))
+        cached = self._memo.get(key)
+        if cached is None:
+            cached = self._evidence(question, sources, language)
+            self._memo[key] = cached
+            if len(self._memo) > 1024:
+                self._memo.popitem(last=False)
+        return list(cached)
+
+    def _evidence(
+        self, question: str, sources: Sequence[Source], language: str = "en"
+    ) -> list[Evidence]:
         terms = self._known(self.terms(question, language))
         extra = {
             t: w
@@ -170,12 +184,11 @@ class Grounder:
         vecs = self._vectors([s for s, _ in candidates])
         best_source = max((src.score for src in sources), default=1.0) or 1.0
         out = []
-        headings: dict[str, set[str]] = {}
         for (sentence, src), vec in zip(candidates, vecs, strict=True):
             # A sentence inherits its section heading ("Where we ship" → every sentence under it
             # is about shipping), at a discount: the heading says what, the sentence says how.
-            sstems = set(stems(words(sentence)))
-            hstems = headings.setdefault(src.ref, set(stems(words(src.ref)))) - sstems
+            sstems = _stem_set(sentence)
+            hstems = _stem_set(src.ref) - sstems
             covered = frozenset(t for t in terms if t in sstems or t in hstems)
             found = sum(terms[t] * (1.0 if t in sstems else 0.6) for t in covered)
             bonus = sum(w * (0.8 if t in sstems else 0.5) for t, w in extra.items() if t in sstems | hstems)
@@ -241,7 +254,13 @@ def subquestions(text: str) -> list[str]:
     return parts if len(parts) >= 2 else [text]
 
 
-def passage_sentences(text: str) -> list[str]:
+@lru_cache(maxsize=50_000)
+def _stem_set(text: str) -> frozenset[str]:
+    return frozenset(stems(words(text)))
+
+
+@lru_cache(maxsize=20_000)
+def passage_sentences(text: str) -> tuple[str, ...]:
     """Return a passage's self-contained sentences: questions dropped, "After that, …" and
     other sentences that lean on the one before joined to it."""
     out: list[str] = []
@@ -257,7 +276,7 @@ def passage_sentences(text: str) -> list[str]:
             continue
         out.append(sentence)
         previous = sentence
-    return out
+    return tuple(out)
 
 
 def select(evidence: Sequence[Evidence], limit: int = 2) -> list[Evidence]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from bot.domain import Mention, Source
 from bot.text import EMAIL, URL, numbers, personal_data
@@ -15,7 +16,7 @@ def violations(text: str, mention: Mention, sources: Sequence[Source]) -> list[s
     problems: list[str] = []
     if len(text) > MAX_CHARS:
         problems.append(f"longer than {MAX_CHARS} characters ({len(text)})")
-    grounded = numbers(mention.text).union(*(numbers(s.text) for s in sources))
+    grounded = numbers(mention.text).union(*(_source_numbers(s.text) for s in sources))
     invented = sorted(n for n in numbers(_without_handles(text)) if n not in grounded)
     if invented:
         problems.append("numbers not in the sources or the mention: " + ", ".join(invented))
@@ -30,6 +31,11 @@ def violations(text: str, mention: Mention, sources: Sequence[Source]) -> list[s
             problems.append("repeats personal data from the mention")
             break
     return problems
+
+
+@lru_cache(maxsize=20_000)
+def _source_numbers(text: str) -> frozenset[str]:
+    return frozenset(numbers(text))
 
 
 def _without_handles(text: str) -> str:

@@ -154,7 +154,7 @@ def _with_next(evidence: Evidence) -> str:
     sentence = evidence.sentence
     if len(sentence) >= 80 or not evidence.covered:
         return sentence
-    following = passage_sentences(evidence.source.text)
+    following = list(passage_sentences(evidence.source.text))
     try:
         nxt = following[following.index(sentence) + 1]
     except (ValueError, IndexError):

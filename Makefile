@@ -1,6 +1,6 @@
 # Two commands for a fresh clone (see README):
 #   make demo   set up .venv and run the main job on the embedded defaults (no credentials)
-#   make test   set up .venv, make sure the local services are up, run the test suite
+#   make test   set up .venv, make sure the local services are up, lint, type-check, run pytest
 # .ci/run runs `make test`.
 
 PYTHON ?= python3
@@ -25,6 +25,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/ensure-services.sh
+	$(BIN)/ruff check bot tests benchmarks
+	$(BIN)/ruff format --check bot tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

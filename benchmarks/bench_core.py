@@ -43,8 +43,9 @@ from bot.settings import load_settings  # noqa: E402
 
 PRODUCTS = ["Volta 300", "Volta 600", "Volta 1200", "Pocket 10", "Pocket 20", "SunFold 100",
             "SunFold 200", "Extra Battery", "car cable", "MC4 adapter"]  # fmt: skip
-USES = ["camping", "van life", "power cuts", "a CPAP", "festivals", "the allotment", "boat trips",
-        "home office", "fishing", "a food truck", "remote work", "the caravan", "a film shoot"]  # fmt: skip
+USES = ["camping", "van life", "power cuts", "a CPAP", "festivals", "the allotment",
+        "boat trips", "home office", "fishing", "a food truck", "remote work", "the caravan",
+        "a film shoot"]  # fmt: skip
 OPINIONS = ["works great", "charges fast", "is heavier than expected", "has a loud fan",
             "pairs easily with the app", "lost the Wi-Fi connection twice", "is solid and quiet",
             "arrived a day late", "kept the fridge running", "has plenty of ports",
@@ -52,7 +53,8 @@ OPINIONS = ["works great", "charges fast", "is heavier than expected", "has a lo
 QUERIES = ["how long does the battery last for camping", "is the fan loud at night",
            "does it keep a fridge running during a power cut", "app keeps losing wifi",
            "good for a CPAP machine", "how heavy is it to carry", "charges quickly from solar",
-           "return policy for used products", "which payment methods", "ship to Austria"]  # fmt: skip
+           "return policy for used products", "which payment methods",
+           "ship to Austria"]  # fmt: skip
 
 
 def target(value: float, limit: float, unit: str, lower_is_better: bool = True) -> str:
@@ -162,7 +164,10 @@ def bench_default_hnsw_recall(embedder: WordLlamaEmbedder, work: Path, n: int) -
     ids = [c.id for c in chunks]
     approx = index.query(qvecs, 5)
     recall = np.mean(
-        [len({ids[j] for j in exact[i]} & {c for c, _ in approx[i]}) / 5 for i in range(len(queries))]
+        [
+            len({ids[j] for j in exact[i]} & {c for c, _ in approx[i]}) / 5
+            for i in range(len(queries))
+        ]
     )
     print(f"  for comparison, Chroma's defaults (M=16, ef_construction=100, ef_search=10): "
           f"{recall:.3f}")  # fmt: skip

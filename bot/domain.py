@@ -171,9 +171,7 @@ class IllegalTransition(ValueError):
 
 _TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.NEW: frozenset({Status.DRAFTED, Status.NO_REPLY, Status.ESCALATED}),
-    Status.DRAFTED: frozenset(
-        {Status.DRAFTED, Status.APPROVED, Status.REJECTED, Status.ESCALATED}
-    ),
+    Status.DRAFTED: frozenset({Status.DRAFTED, Status.APPROVED, Status.REJECTED, Status.ESCALATED}),
     Status.ESCALATED: frozenset({Status.DRAFTED, Status.APPROVED, Status.REJECTED}),
     Status.NO_REPLY: frozenset({Status.DRAFTED, Status.REJECTED}),
     Status.APPROVED: frozenset({Status.POSTED, Status.POST_FAILED}),

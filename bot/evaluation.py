@@ -84,7 +84,9 @@ def score(pairs: Iterable[tuple[Outcome, dict[str, Any]]]) -> Scorecard:
         docs = [s.doc for s in outcome.sources[:3]]
         if expect.get("sources"):
             wanted = set(expect["sources"])
-            m["retrieval_at_3"].add(wanted <= set(docs), mid, f"wanted {sorted(wanted)}, got {docs}")
+            m["retrieval_at_3"].add(
+                wanted <= set(docs), mid, f"wanted {sorted(wanted)}, got {docs}"
+            )
         for fact in expect.get("facts", []):
             m["facts"].add(_norm(fact) in _norm(draft), mid, f"{fact!r} not in {draft!r}")
         if "reply" in expect:
@@ -125,7 +127,9 @@ def score(pairs: Iterable[tuple[Outcome, dict[str, Any]]]) -> Scorecard:
             m["must_not"].add(not found, mid, f"draft contains {found}")
         if outcome.draft:
             m["length"].add(len(draft) <= 280, mid, f"{len(draft)} chars")
-            grounded = numbers(outcome.mention.text).union(*(numbers(s.text) for s in outcome.sources))
+            grounded = numbers(outcome.mention.text).union(
+                *(numbers(s.text) for s in outcome.sources)
+            )
             body = " ".join(w for w in draft.split() if not w.startswith("@"))
             invented = numbers(body) - grounded
             m["grounded_numbers"].add(not invented, mid, f"ungrounded {sorted(invented)}")

@@ -84,9 +84,7 @@ def parse_mention(data: Any, default_network: str = "jsonl") -> Mention:
     return MentionIn.model_validate(data).to_mention(default_network)
 
 
-def read_lines(
-    lines: Iterable[str], default_network: str = "jsonl"
-) -> Iterator[Line | LineError]:
+def read_lines(lines: Iterable[str], default_network: str = "jsonl") -> Iterator[Line | LineError]:
     """Yield a Line per valid line and a LineError per malformed one, numbered from 1."""
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():

@@ -55,7 +55,9 @@ class Pipeline:
         for i, (mention, triage) in enumerate(zip(mentions, triages, strict=True)):
             sources = tuple(sources_by_index.get(i, ()))
             triage = self._answerability(mention, triage, sources)
-            outcomes.append(Outcome(mention, triage, sources, self._draft(mention, triage, sources)))
+            outcomes.append(
+                Outcome(mention, triage, sources, self._draft(mention, triage, sources))
+            )
         return outcomes
 
     def redraft(self, outcome: Outcome, instruction: str | None = None) -> Outcome:

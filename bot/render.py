@@ -1,4 +1,4 @@
-"""Terminal rendering of the review queue (rich). Stranger-written text is never parsed as markup."""
+"""Terminal rendering of the review queue (rich); stranger-written text is never read as markup."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ from rich.text import Text
 
 from bot.store import QueueItem
 
-_PRIORITY_STYLE = {"urgent": "bold white on red", "high": "bold red", "normal": "yellow", "low": "dim"}
+_PRIORITY_STYLE = {
+    "urgent": "bold white on red",
+    "high": "bold red",
+    "normal": "yellow",
+    "low": "dim",
+}
 
 
 def queue_table(items: Sequence[QueueItem], brand: str) -> Table:
@@ -55,7 +60,8 @@ def summary_lines(
             + f"; {escalated} flagged for an expert"
         ),
         Text(
-            "store: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            "store: "
+            + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
             + " — no reply is posted until a person approves it in Slack"
         ),
     ]

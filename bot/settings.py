@@ -29,7 +29,9 @@ class Settings(BaseSettings):
 
     brand_name: str = Field("Ampwell", validation_alias=AliasChoices("BOT_BRAND_NAME"))
     brand_handle: str = Field("ampwell", validation_alias=AliasChoices("BOT_BRAND_HANDLE"))
-    knowledge_dir: Path = Field(Path("knowledge"), validation_alias=AliasChoices("BOT_KNOWLEDGE_DIR"))
+    knowledge_dir: Path = Field(
+        Path("knowledge"), validation_alias=AliasChoices("BOT_KNOWLEDGE_DIR")
+    )
     data_dir: Path = Field(Path(".bot-data"), validation_alias=AliasChoices("BOT_DATA_DIR"))
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL"))
     reach_threshold: int = Field(10_000, ge=0, validation_alias=AliasChoices("BOT_REACH_THRESHOLD"))
@@ -112,7 +114,7 @@ def load_settings(**overrides: Any) -> Settings:
     """Build settings from the environment, `.env` and command-line overrides (None = unset)."""
     given = {_FIELD_TO_ENV[k]: v for k, v in overrides.items() if v is not None}
     try:
-        return Settings(**given)
+        return Settings.model_validate(given)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -28,7 +28,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -40,7 +40,7 @@ def _now() -> datetime:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class MentionRow(Base):
@@ -118,6 +118,12 @@ class QueueItem:
     cited: list[str]
 
 
+def _rowcount(session: Session, statement: Any) -> int:
+    """Execute an UPDATE and return how many rows it changed."""
+    result: CursorResult[Any] = session.execute(statement)  # type: ignore[assignment]
+    return result.rowcount
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; for SQLite, make the folder and enable WAL for concurrent readers."""
     if url.startswith("sqlite:///"):
@@ -175,20 +181,21 @@ class Store:
     def new_mentions(self, limit: int = 500) -> list[tuple[int, Mention]]:
         with self._session() as session:
             rows = session.scalars(
-                select(MentionRow).where(MentionRow.status == Status.NEW.value).order_by(MentionRow.id).limit(limit)
+                select(MentionRow)
+                .where(MentionRow.status == Status.NEW.value)
+                .order_by(MentionRow.id)
+                .limit(limit)
             ).all()
             return [(r.id, r.to_mention()) for r in rows]
 
     def save_outcome(self, row_id: int, outcome: Outcome) -> Status:
         """Record triage and draft for a NEW mention and move it to its review status."""
         t = outcome.triage
-        if outcome.draft is None:
-            target = Status.NO_REPLY
-        else:
-            target = Status.DRAFTED
+        target = Status.NO_REPLY if outcome.draft is None else Status.DRAFTED
         transition(Status.NEW, target)
         with self._session() as session, session.begin():
-            changed = session.execute(
+            changed = _rowcount(
+                session,
                 update(MentionRow)
                 .where(MentionRow.id == row_id, MentionRow.status == Status.NEW.value)
                 .values(
@@ -202,8 +209,8 @@ class Store:
                     language=t.language,
                     rationale=t.rationale,
                     updated_at=_now(),
-                )
-            ).rowcount
+                ),
+            )
             if not changed:
                 raise LookupError(f"mention {row_id} is not new any more")
             if outcome.draft is not None:
@@ -223,11 +230,12 @@ class Store:
         """Compare-and-set a mention's status; return False if someone else moved it first."""
         transition(expected, target)
         with self._session() as session, session.begin():
-            changed = session.execute(
+            changed = _rowcount(
+                session,
                 update(MentionRow)
                 .where(MentionRow.id == row_id, MentionRow.status == expected.value)
-                .values(status=target.value, updated_at=_now())
-            ).rowcount
+                .values(status=target.value, updated_at=_now()),
+            )
             if changed:
                 session.add(
                     AuditRow(
@@ -240,7 +248,9 @@ class Store:
                 )
             return bool(changed)
 
-    def queue(self, statuses: Sequence[Status] = (Status.DRAFTED,), limit: int = 200) -> list[QueueItem]:
+    def queue(
+        self, statuses: Sequence[Status] = (Status.DRAFTED,), limit: int = 200
+    ) -> list[QueueItem]:
         """Return mentions in the given statuses with their latest draft, most pressing first."""
         order = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
         with self._session() as session:
@@ -266,7 +276,9 @@ class Store:
                         escalate_reason=row.escalate_reason,
                         flags=list(row.flags or []),
                         draft=draft.text if draft else None,
-                        cited=list(dict.fromkeys(s["doc"] for s in (draft.sources if draft else []))),
+                        cited=list(
+                            dict.fromkeys(s["doc"] for s in (draft.sources if draft else []))
+                        ),
                     )
                 )
         items.sort(key=lambda i: (order.get(i.priority or "low", 3), i.row_id))

@@ -176,7 +176,9 @@ class RuleTriager:
             priority = Priority.LOW
 
         rationale = ", ".join(reasons) or {
-            Intent.COMPLAINT: "sarcastic complaint" if sarcastic else "something went wrong for them",
+            Intent.COMPLAINT: "sarcastic complaint"
+            if sarcastic
+            else "something went wrong for them",
             Intent.QUESTION: "asks a question",
             Intent.PRAISE: "positive feedback",
             Intent.OTHER: "no question or problem found",

@@ -10,7 +10,10 @@ from bot.cli import app
 from tests.conftest import OTHER_KB, ROOT, SAMPLE_KB
 
 runner = CliRunner()
-CONTRACT = ["id", "intent", "sentiment", "priority", "escalate", "escalate_reason", "reply", "draft", "sources", "flags"]  # fmt: skip
+CONTRACT = [
+    "id", "intent", "sentiment", "priority", "escalate", "escalate_reason",
+    "reply", "draft", "sources", "flags",
+]  # fmt: skip
 
 
 def invoke(*args: str):

@@ -72,8 +72,8 @@ def test_unseen_brand_scorecard(tmp_path: Path, embedder) -> None:
     [("Free over €1,000.", "€1000", True), ("within 30 DAYS", "30 days", True), ("ok", "x", False)],
 )
 def test_fact_matching_ignores_case_and_thousands_separators(draft, fact, present) -> None:
-    from bot.domain import Intent, Mention, Outcome, Priority, Triage
     from bot.domain import Draft as D
+    from bot.domain import Intent, Mention, Outcome, Priority, Triage
 
     outcome = Outcome(
         Mention("1", "q"), Triage(Intent.QUESTION, 0, Priority.NORMAL, False, None), (), D(draft)

@@ -63,7 +63,11 @@ def test_incremental_sync(tmp_path: Path) -> None:
     embedder = HashEmbedder()
     index = KnowledgeIndex(tmp_path / "data", embedder)
     first = index.sync(root)
-    assert sorted(first.added) == ["policies/payments.md", "policies/returns.md", "reviews/reviews.csv"]
+    assert sorted(first.added) == [
+        "policies/payments.md",
+        "policies/returns.md",
+        "reviews/reviews.csv",
+    ]
     assert index.collection.count() == first.chunks == 5
 
     # Unchanged: nothing re-embedded, and a fresh process does not even open Chroma.

@@ -30,7 +30,8 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
     for q, a in [
         (
             r"\b(how (long|quickly|soon|fast)|how many (days|weeks|hours|minutes|months|years)|"
-            r"when (will|does|do|can|is)|until when|hoe (lang|snel)|wanneer|wie (lange|schnell)|wann)\b",
+            r"when (will|does|do|can|is)|until when|hoe (lang|snel)|wanneer|wie (lange|schnell)|"
+            r"wann)\b",
             r"\b\d+([.,]\d+)?\s*(-|–|to)?\s*\d*\s*(working |business |calendar )?"
             r"(minutes?|mins?|hours?|days?|weeks?|months?|years?|werkdagen|dagen|tagen?|werktagen?)\b"
             r"|\b(next|same) (working |business )?day\b",
@@ -191,7 +192,9 @@ class Grounder:
             hstems = _stem_set(src.ref) - sstems
             covered = frozenset(t for t in terms if t in sstems or t in hstems)
             found = sum(terms[t] * (1.0 if t in sstems else 0.6) for t in covered)
-            bonus = sum(w * (0.8 if t in sstems else 0.5) for t, w in extra.items() if t in sstems | hstems)
+            bonus = sum(
+                w * (0.8 if t in sstems else 0.5) for t, w in extra.items() if t in sstems | hstems
+            )
             coverage = min(1.0, (found + bonus) / total)
             similarity = float(np.dot(qvec, vec))
             score = (

@@ -100,8 +100,8 @@ class OfflineDrafter:
             if not facts:
                 pieces = [_Piece(say("holding"), 0)]
                 note = "holding reply: the knowledge base does not answer this"
-            for i, fact in enumerate(facts):
-                pieces.append(self._fact(fact, triage, seed, keep=0 if i == 0 else 2))
+            for i, answer in enumerate(facts):
+                pieces.append(self._fact(answer, triage, seed, keep=0 if i == 0 else 2))
             if facts:
                 dm = triage.needs_dm
                 pieces.append(_Piece(say("dm_order") if dm else say("closer"), 0 if dm else 3))

@@ -55,7 +55,9 @@ def load_phrases(path: Path, brand: str) -> Phrases:
                         "facts must come from the knowledge base"
                     )
                 if set(re.findall(r"{(\w*)}", phrase)) - {"brand"}:
-                    raise PhraseError(f"{path}: [{language}] {slot}: unknown placeholder in {phrase!r}")
+                    raise PhraseError(
+                        f"{path}: [{language}] {slot}: unknown placeholder in {phrase!r}"
+                    )
         out[language] = {slot: tuple(options) for slot, options in slots.items()}
     missing = set(SLOTS) - set(out["en"])
     if missing:

@@ -1,4 +1,4 @@
-"""Query expansion from `prompts/glossary.toml`: foreign and colloquial words → help-centre terms."""
+"""Query expansion (`prompts/glossary.toml`): foreign and colloquial words → help-centre terms."""
 
 from __future__ import annotations
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from bot.knowledge.loader import Chunk, digest, knowledge_files, load_file
 from bot.ports import Embedder
@@ -103,7 +105,10 @@ class KnowledgeIndex:
         """Bring the collection in line with `knowledge_dir`, touching only what changed."""
         report = SyncReport()
         root_id = str(knowledge_dir.resolve())
-        if self._manifest.get("embedder") != self.embedder.name or self._manifest.get("root") != root_id:
+        if (
+            self._manifest.get("embedder") != self.embedder.name
+            or self._manifest.get("root") != root_id
+        ):
             if self._manifest.get("files"):
                 report.rebuilt = True
                 log.info("rebuilding knowledge index (embedder or knowledge directory changed)")
@@ -164,7 +169,7 @@ class KnowledgeIndex:
             for c in self._manifest["files"][rel]["chunks"]
         ]
 
-    def query(self, vectors: Sequence[Sequence[float]], k: int) -> list[list[tuple[str, float]]]:
+    def query(self, vectors: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
         """Return, per query vector, up to k (chunk id, cosine similarity) pairs, best first."""
         # The manifest knows the size; Chroma's count() scans the collection (10 ms at 100k).
         count = sum(len(f["chunks"]) for f in self._manifest.get("files", {}).values())
@@ -191,7 +196,7 @@ class KnowledgeIndex:
             vectors = self.embedder.embed([c.index_text for c in batch])
             collection.upsert(
                 ids=[c.id for c in batch],
-                embeddings=vectors,  # type: ignore[arg-type]
+                embeddings=vectors,
                 documents=[c.text for c in batch],
                 metadatas=[
                     {"file": rel, "doc": c.doc, "kind": str(c.kind), "ref": c.ref} for c in batch
@@ -203,7 +208,7 @@ class KnowledgeIndex:
     def _open_collection(self) -> Any:
         return self._client.get_or_create_collection(
             name=COLLECTION,
-            configuration=self.hnsw.configuration(),  # type: ignore[arg-type]
+            configuration=self.hnsw.configuration(),
             metadata={"embedder": self.embedder.name},
             embedding_function=None,
         )

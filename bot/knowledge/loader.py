@@ -68,9 +68,9 @@ def knowledge_files(root: Path) -> Iterator[Path]:
     if not root.is_dir():
         raise FileNotFoundError(f"knowledge directory not found: {root}")
     for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix.lower() in {".md", ".csv"}:
-            if not any(part.startswith(".") for part in path.relative_to(root).parts):
-                yield path
+        hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+        if path.is_file() and path.suffix.lower() in {".md", ".csv"} and not hidden:
+            yield path
 
 
 def digest(data: bytes) -> str:
@@ -94,9 +94,9 @@ def _policy_chunks(rel: str, doc: str, text: str) -> list[Chunk]:
     title = title_match.group(1).strip() if title_match else doc.replace("-", " ").title()
     sections: list[tuple[str, list[str]]] = [("Overview", [])]
     for line in text.splitlines():
-        heading = re.match(r"^#{2,6}\s+(.+)$", line)
-        if heading:
-            sections.append((heading.group(1).strip(), []))
+        found = re.match(r"^#{2,6}\s+(.+)$", line)
+        if found:
+            sections.append((found.group(1).strip(), []))
         elif not re.match(r"^#\s", line):
             sections[-1][1].append(line)
     chunks: list[Chunk] = []
@@ -141,10 +141,12 @@ def _split_long(body: str) -> list[str]:
 
 def _review_chunks(rel: str, doc: str, text: str) -> tuple[list[Chunk], list[str]]:
     reader = csv.DictReader(io.StringIO(text))
-    header = tuple((reader.fieldnames or []))
+    header = tuple(reader.fieldnames or [])
     missing = [c for c in REVIEW_COLUMNS if c not in header]
     if missing:
-        return [], [f"{rel}: missing column(s) {', '.join(missing)}; expected {','.join(REVIEW_COLUMNS)}"]
+        return [], [
+            f"{rel}: missing column(s) {', '.join(missing)}; expected {','.join(REVIEW_COLUMNS)}"
+        ]
     chunks: list[Chunk] = []
     problems: list[str] = []
     seen: set[str] = set()

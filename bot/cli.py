@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from bot import container
-from bot.domain import Summary
+from bot.domain import Status, Summary
 from bot.evaluation import score
 from bot.jsonl import Line, LineError, read_lines
 from bot.settings import Settings, SettingsError, load_settings
@@ -241,7 +241,7 @@ def demo(
     store = container.build_store(settings)
     added = store.add_mentions(line.mention for line in lines)
     _process_new(core, store)
-    queue = store.queue()
+    queue = store.records([Status.DRAFTED])
     out.print(queue_table(queue, settings.brand_name))
     for line in summary_lines(store.counts(), queue, len(added), len(lines) - len(added)):
         out.print(line)

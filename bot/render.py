@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 
-from bot.store import QueueItem
+from bot.store import MentionRecord
 
 _PRIORITY_STYLE = {
     "urgent": "bold white on red",
@@ -17,7 +17,7 @@ _PRIORITY_STYLE = {
 }
 
 
-def queue_table(items: Sequence[QueueItem], brand: str) -> Table:
+def queue_table(items: Sequence[MentionRecord], brand: str) -> Table:
     """Return the review queue as a table, most pressing first."""
     table = Table(title=f"{brand} — review queue ({len(items)} awaiting approval)", show_lines=True)
     table.add_column("priority", no_wrap=True)
@@ -28,30 +28,31 @@ def queue_table(items: Sequence[QueueItem], brand: str) -> Table:
     table.add_column("cited", ratio=1)
     table.add_column("escalation", ratio=2)
     for item in items:
-        priority = item.priority or "?"
+        priority = str(item.triage.priority)
         author = f"@{item.mention.author}" if item.mention.author else "?"
         if item.mention.followers is not None:
             author += f"\n{item.mention.followers:,} followers"
         table.add_row(
             Text(priority, style=_PRIORITY_STYLE.get(priority, "")),
-            Text(item.intent or "?"),
+            Text(str(item.triage.intent)),
             Text(author),
             Text(item.mention.text),
-            Text(item.draft or "—"),
-            Text(", ".join(item.cited[:3])),
-            Text(item.escalate_reason or "", style="red" if item.escalate else ""),
+            Text(item.draft.text if item.draft else "—"),
+            Text(", ".join(dict.fromkeys(s.doc for s in item.sources[:3]))),
+            Text(item.triage.escalate_reason or "", style="red" if item.triage.escalate else ""),
         )
     return table
 
 
 def summary_lines(
-    counts: dict[str, int], queue: Sequence[QueueItem], added: int, skipped: int
+    counts: dict[str, int], queue: Sequence[MentionRecord], added: int, skipped: int
 ) -> list[Text]:
     """Return a few plain lines summarising the run and the store."""
     by_priority: dict[str, int] = {}
     for item in queue:
-        by_priority[item.priority or "?"] = by_priority.get(item.priority or "?", 0) + 1
-    escalated = sum(item.escalate for item in queue)
+        key = str(item.triage.priority)
+        by_priority[key] = by_priority.get(key, 0) + 1
+    escalated = sum(item.triage.escalate for item in queue)
     return [
         Text(f"processed {added} new mention(s) ({skipped} already stored)"),
         Text(

@@ -41,6 +41,74 @@ class Settings(BaseSettings):
     prompts_dir: Path | None = Field(None, validation_alias=AliasChoices("BOT_PROMPTS_DIR"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("BOT_LOG_LEVEL"))
 
+    # Slack
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_BOT_TOKEN")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_APP_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET")
+    )
+    slack_review_channel: str | None = Field(
+        None, validation_alias=AliasChoices("SLACK_REVIEW_CHANNEL")
+    )
+    slack_expert_channel: str | None = Field(
+        None, validation_alias=AliasChoices("SLACK_EXPERT_CHANNEL")
+    )
+    slack_approvers: str = Field("", validation_alias=AliasChoices("SLACK_APPROVERS"))
+    slack_oncall_group: str | None = Field(
+        None, validation_alias=AliasChoices("SLACK_ONCALL_GROUP")
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
+    )
+    port: int = Field(3000, ge=1, le=65535, validation_alias=AliasChoices("PORT"))
+
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret")
+    @classmethod
+    def _real_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if value.get_secret_value().strip().lower() in _PLACEHOLDERS:
+            raise ValueError("is a placeholder; set the real value or leave it unset")
+        return value
+
+    @field_validator(
+        "slack_review_channel", "slack_expert_channel", "slack_oncall_group", mode="before"
+    )
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return value.strip() or None if isinstance(value, str) else value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def approver_ids(self) -> tuple[set[str], set[str]]:
+        """Return (user ids, user-group ids) from SLACK_APPROVERS."""
+        items = {item.strip() for item in self.slack_approvers.split(",") if item.strip()}
+        return {i for i in items if not i.startswith("S")}, {i for i in items if i.startswith("S")}
+
+    def require_slack(self, socket_mode: bool) -> None:
+        """Fail fast, naming every missing variable, before starting the Slack app."""
+        needed = {
+            "SLACK_BOT_TOKEN": self.slack_bot_token,
+            "SLACK_REVIEW_CHANNEL": self.slack_review_channel,
+        }
+        if socket_mode:
+            needed["SLACK_APP_TOKEN"] = self.slack_app_token
+        else:
+            needed["SLACK_SIGNING_SECRET"] = self.slack_signing_secret
+        missing = [name for name, value in needed.items() if not value]
+        if missing:
+            raise SettingsError("missing setting(s): " + ", ".join(missing) + " (see .env.example)")
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

@@ -1,0 +1,126 @@
+"""Database tables (SQLAlchemy 2 declarative models)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.domain import Mention, Status
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class MentionRow(Base):
+    """One mention, its triage, where its card lives and what happened to its reply."""
+
+    __tablename__ = "mentions"
+    __table_args__ = (UniqueConstraint("network", "external_id", name="uq_mention_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    network: Mapped[str] = mapped_column(String(40))
+    external_id: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(200))
+    followers: Mapped[int | None] = mapped_column(Integer)
+    url: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    status: Mapped[str] = mapped_column(String(20), default=Status.NEW.value, index=True)
+    # triage
+    intent: Mapped[str | None] = mapped_column(String(20))
+    sentiment: Mapped[float | None] = mapped_column(Float)
+    priority: Mapped[str | None] = mapped_column(String(10))
+    escalate: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalate_reason: Mapped[str | None] = mapped_column(Text)
+    flags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    language: Mapped[str | None] = mapped_column(String(8))
+    rationale: Mapped[str | None] = mapped_column(Text)
+    needs_dm: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the review card in Slack: claimed ("posting") before it is sent, so it is sent once
+    card_state: Mapped[str | None] = mapped_column(String(10), index=True)
+    card_channel: Mapped[str | None] = mapped_column(String(40))
+    card_ts: Mapped[str | None] = mapped_column(String(40))
+    card_error: Mapped[str | None] = mapped_column(Text)
+    # expert thread
+    expert_channel: Mapped[str | None] = mapped_column(String(40))
+    expert_ts: Mapped[str | None] = mapped_column(String(40), index=True)
+    escalated_by: Mapped[str | None] = mapped_column(String(40))
+    # decision and posting
+    approved_by: Mapped[str | None] = mapped_column(String(40))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    final_text: Mapped[str | None] = mapped_column(Text)
+    posted_id: Mapped[str | None] = mapped_column(String(100))
+    posted_url: Mapped[str | None] = mapped_column(String(2000))
+    posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    post_error: Mapped[str | None] = mapped_column(Text)
+    rejected_by: Mapped[str | None] = mapped_column(String(40))
+    rejected_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    def to_mention(self) -> Mention:
+        return Mention(
+            id=self.external_id,
+            text=self.text,
+            network=self.network,
+            author=self.author,
+            followers=self.followers,
+            created_at=self.created_at,
+            url=self.url,
+        )
+
+
+class DraftRow(Base):
+    """A version of the reply: from a drafter, an editor or an expert."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mention_id: Mapped[int] = mapped_column(ForeignKey("mentions.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(20))  # offline | llm | edited | expert
+    note: Mapped[str | None] = mapped_column(Text)
+    sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    author: Mapped[str | None] = mapped_column(String(100))  # None: written by the bot
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class AuditRow(Base):
+    """Who did what to which mention, with the text before and after."""
+
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mention_id: Mapped[int | None] = mapped_column(ForeignKey("mentions.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class SeenEventRow(Base):
+    """Slack event ids already handled: Slack retries deliveries, we act once."""
+
+    __tablename__ = "seen_events"
+
+    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -245,6 +246,82 @@ def demo(
     out.print(queue_table(queue, settings.brand_name))
     for line in summary_lines(store.counts(), queue, len(added), len(lines) - len(added)):
         out.print(line)
+
+
+def _slack_runtime(settings: Settings, socket_mode: bool) -> container.SlackParts:
+    core = _core(settings)
+    store = container.build_store(settings)
+    try:
+        return container.build_slack(core, store, socket_mode=socket_mode)
+    except SettingsError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def run(
+    knowledge: KnowledgeOpt = None,
+    data_dir: DataOpt = None,
+) -> None:
+    """Run the Slack app over Socket Mode (no public URL needed), with the runner in-process."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    settings = _settings(knowledge_dir=knowledge, data_dir=data_dir)
+    parts = _slack_runtime(settings, socket_mode=True)
+    assert settings.slack_app_token is not None  # checked by build_slack
+    handler = SocketModeHandler(parts.app, settings.slack_app_token.get_secret_value())
+
+    def stop(_signum: int, _frame: object) -> None:
+        err.print("stopping: finishing the current round…")
+        parts.runner.stop()
+        handler.close()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    parts.runner.start()
+    out.print(f"connected over Socket Mode; cards go to {settings.slack_review_channel}")
+    handler.start()
+
+
+@app.command()
+def serve(
+    knowledge: KnowledgeOpt = None,
+    data_dir: DataOpt = None,
+    port: Annotated[int | None, typer.Option("--port", help="[env: PORT]")] = None,
+    workers: Annotated[int, typer.Option("--workers", envvar="WEB_CONCURRENCY")] = 1,
+) -> None:
+    """Serve Slack's HTTP requests at /slack/events with gunicorn (signatures verified)."""
+    from gunicorn.app.base import BaseApplication
+
+    from bot.web import create_wsgi
+
+    settings = _settings(knowledge_dir=knowledge, data_dir=data_dir, port=port)
+    try:
+        settings.require_slack(socket_mode=False)
+    except SettingsError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+
+    def factory() -> Any:
+        parts = _slack_runtime(settings, socket_mode=False)
+        parts.runner.start()
+        return create_wsgi(parts.app)
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"0.0.0.0:{settings.port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", 8)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("timeout", 60)
+            self.cfg.set("graceful_timeout", 20)
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Any:
+            return factory()
+
+    Server().run()
 
 
 def main() -> None:

@@ -1,13 +1,16 @@
 """The composition root: settings → adapters → services, built once and passed down.
 
-Nothing else in the package creates a client, a store or reads settings; the CLI (and later the
-Slack app and workers) call these builders and hand the results to the code that needs them.
+Nothing else in the package creates a client, a store or reads settings; the CLI, the Slack app
+and the web server call these builders and hand the results to the code that needs them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.drafting.grounding import Grounder
 from bot.drafting.offline import OfflineDrafter
@@ -18,10 +21,21 @@ from bot.knowledge.index import KnowledgeIndex, Progress, SyncReport
 from bot.knowledge.retriever import HybridRetriever
 from bot.pipeline import Pipeline
 from bot.ports import Embedder
+from bot.publishers import OutboxPublisher
+from bot.review import ReplyPublisher, ReviewService
 from bot.rules import load_rules
 from bot.settings import Settings
-from bot.store import Store, make_engine
+from bot.store import MentionRecord, Store, make_engine
 from bot.triage import RuleTriager
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.domain import Draft
+    from bot.runtime import Runner
+    from bot.slack.cards import CardDesk
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,11 +45,31 @@ class Core:
     settings: Settings
     embedder: Embedder
     index: KnowledgeIndex
+    glossary: Glossary
     retriever: HybridRetriever
     triager: RuleTriager
     grounder: Grounder
+    drafter: OfflineDrafter
     pipeline: Pipeline
     sync_report: SyncReport
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def reload_knowledge(self) -> SyncReport:
+        """Re-index changed knowledge files and swap the new retriever into the pipeline."""
+        with self._lock:
+            report = self.index.sync(self.settings.knowledge_dir)
+            retriever, grounder = _knowledge(
+                self.settings, self.index, self.embedder, self.glossary
+            )
+            self.retriever, self.grounder = retriever, grounder
+            self.drafter.grounder = grounder
+            self.pipeline.knowledge, self.pipeline.grounder = retriever, grounder
+        log.info("knowledge reloaded: %d chunks", report.chunks)
+        return report
+
+    def redraft(self, record: MentionRecord, instruction: str | None) -> Draft | None:
+        """Draft again for a stored mention (the Regenerate button)."""
+        return self.pipeline.redraft(record.outcome(), instruction).draft
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -45,6 +79,19 @@ def build_embedder(settings: Settings) -> Embedder:
 
 def build_index(settings: Settings, embedder: Embedder | None = None) -> KnowledgeIndex:
     return KnowledgeIndex(settings.data_dir, embedder or build_embedder(settings))
+
+
+def _knowledge(
+    settings: Settings, index: KnowledgeIndex, embedder: Embedder, glossary: Glossary
+) -> tuple[HybridRetriever, Grounder]:
+    retriever = HybridRetriever(index, embedder, glossary=glossary)
+    grounder = Grounder(
+        embedder,
+        corpus=((c.doc, c.text) for c in retriever.chunks),
+        glossary=glossary,
+        brand_terms=[settings.brand_name, settings.brand_handle, *settings.brand_name.split()],
+    )
+    return retriever, grounder
 
 
 def build_core(
@@ -58,22 +105,72 @@ def build_core(
     report = index.sync(settings.knowledge_dir, progress)
     prompts = settings.prompts_path
     glossary = Glossary.load(prompts / "glossary.toml")
-    retriever = HybridRetriever(index, embedder, glossary=glossary)
+    retriever, grounder = _knowledge(settings, index, embedder, glossary)
     triager = RuleTriager(load_rules(prompts / "triage_rules.toml"), settings.reach_threshold)
-    grounder = Grounder(
-        embedder,
-        corpus=((c.doc, c.text) for c in retriever.chunks),
-        glossary=glossary,
-        brand_terms=[settings.brand_name, settings.brand_handle, *settings.brand_name.split()],
-    )
     phrases = load_phrases(prompts / "replies.toml", settings.brand_name)
     drafter = OfflineDrafter(grounder, phrases)
     pipeline = Pipeline(triager, retriever, grounder, drafter)
-    return Core(settings, embedder, index, retriever, triager, grounder, pipeline, report)
+    return Core(
+        settings, embedder, index, glossary, retriever, triager, grounder, drafter, pipeline, report
+    )
 
 
 def build_store(settings: Settings) -> Store:
     return Store(make_engine(settings.sqlalchemy_url))
+
+
+def build_publisher(settings: Settings) -> ReplyPublisher:
+    """The outbox until a network adapter is configured."""
+    return OutboxPublisher(settings.data_dir / "outbox.jsonl")
+
+
+def build_review(
+    core: Core, store: Store, publisher: ReplyPublisher | None = None
+) -> ReviewService:
+    return ReviewService(store, publisher or build_publisher(core.settings), redraft=core.redraft)
+
+
+@dataclass
+class SlackParts:
+    app: App
+    desk: CardDesk
+    runner: Runner
+
+
+def build_slack(
+    core: Core,
+    store: Store,
+    socket_mode: bool,
+    publisher: ReplyPublisher | None = None,
+) -> SlackParts:
+    """Assemble the Slack app, its card desk and the background runner."""
+    from bot.runtime import Runner
+    from bot.slack.app import build_app, build_client
+    from bot.slack.approvers import Approvers
+    from bot.slack.cards import CardDesk
+    from bot.slack.handlers import SlackDeps
+
+    settings = core.settings
+    settings.require_slack(socket_mode)
+    assert settings.slack_bot_token and settings.slack_review_channel  # checked just above
+    client = build_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    review = build_review(core, store, publisher)
+    desk = CardDesk(client, store, settings.slack_review_channel, settings.slack_oncall_group)
+    users, groups = settings.approver_ids
+    deps = SlackDeps(
+        store=store,
+        review=review,
+        cards=desk,
+        approvers=Approvers(users, groups, client),
+        expert_channel=settings.slack_expert_channel,
+        knowledge_dir=settings.knowledge_dir,
+        on_knowledge_changed=core.reload_knowledge,
+    )
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    )
+    app = build_app(deps, client, secret, socket_mode=socket_mode)
+    return SlackParts(app=app, desk=desk, runner=Runner(core.pipeline, store, desk, review))
 
 
 def default_feed() -> Path:

@@ -77,7 +77,7 @@ def sentences(text: str) -> list[str]:
             out.append(_table_row(header, cells))
             continue
         header = None
-        if not line or line.startswith("#"):
+        if not line or line.startswith(("#", "<!--")):
             continue
         item = re.match(r"^(?:[-*•]|\d+[.)])\s+", line)
         line = re.sub(r"\*\*|__|`", "", line[item.end() :] if item else line)

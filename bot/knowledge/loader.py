@@ -102,7 +102,8 @@ def _policy_chunks(rel: str, doc: str, text: str) -> list[Chunk]:
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for heading, lines in sections:
-        body = "\n".join(lines).strip()
+        # HTML comments carry bookkeeping (who saved an expert answer, when): not knowledge.
+        body = re.sub(r"<!--.*?-->\s*", "", "\n".join(lines), flags=re.DOTALL).strip()
         if not body:
             continue
         for part_no, part in enumerate(_split_long(body)):

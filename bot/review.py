@@ -1,0 +1,246 @@
+"""The review workflow: approve, edit, regenerate, reject, escalate, expert answers, posting.
+
+This is the application service the Slack listeners call; it knows nothing of Slack. Posting is
+exactly-once by construction: approving is a compare-and-set claim (only one approver's click
+wins), the publisher is asked with an idempotency key (the mention's network and id) and may
+return an earlier result instead of posting again, and a post whose outcome is unknown after a
+crash is looked up, never blindly repeated.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from bot.domain import Draft, Mention, Status
+from bot.drafting.guards import MAX_CHARS
+from bot.store import MentionRecord, Store
+
+log = logging.getLogger(__name__)
+
+APPROVABLE = (Status.DRAFTED, Status.ESCALATED, Status.POST_FAILED)
+EDITABLE = (Status.DRAFTED, Status.ESCALATED, Status.POST_FAILED)
+REJECTABLE = (Status.DRAFTED, Status.ESCALATED, Status.POST_FAILED, Status.NO_REPLY)
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """Where a published reply lives."""
+
+    id: str
+    url: str | None = None
+    where: str | None = None  # a human description when there is no URL (the outbox)
+
+
+class PublishError(Exception):
+    """Posting failed; the message is shown on the card."""
+
+    def __init__(self, message: str, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class ReplyPublisher(Protocol):
+    """Posts an approved reply on the mention's network."""
+
+    def publish(self, mention: Mention, text: str, key: str, approver: str) -> PostResult:
+        """Post `text` in reply to `mention`; return the earlier result if `key` was posted."""
+        ...
+
+    def find(self, key: str) -> PostResult | None:
+        """Return the post made under `key`, if any (to settle an unknown outcome)."""
+        ...
+
+
+class Redrafter(Protocol):
+    def __call__(self, record: MentionRecord, instruction: str | None) -> Draft | None: ...
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    ok: bool
+    record: MentionRecord
+    message: str | None = None
+
+
+def post_key(mention: Mention) -> str:
+    return f"{mention.network}:{mention.id}"
+
+
+class ReviewService:
+    """Every decision a reviewer can take on a mention."""
+
+    def __init__(
+        self,
+        store: Store,
+        publisher: ReplyPublisher,
+        redraft: Redrafter | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.publisher = publisher
+        self.redraft = redraft
+        self.clock = clock
+
+    def approve(self, row_id: int, user: str) -> ActionResult:
+        """Claim the mention for posting, post the latest draft once, record the link."""
+        record = self.store.get(row_id)
+        if record.draft is None:
+            return ActionResult(False, record, "There is no draft to approve.")
+        claimed = self.store.move(
+            row_id,
+            APPROVABLE,
+            Status.APPROVED,
+            actor=user,
+            action="approve",
+            approved_by=user,
+            approved_at=self.clock(),
+            final_text=record.draft.text,
+            post_error=None,
+        )
+        if not claimed:
+            current = self.store.get(row_id)
+            return ActionResult(False, current, _already(current))
+        return self._publish(row_id)
+
+    def _publish(self, row_id: int) -> ActionResult:
+        record = self.store.get(row_id)
+        text = record.final_text or ""
+        try:
+            result = self.publisher.publish(
+                record.mention, text, post_key(record.mention), record.approved_by or "?"
+            )
+        except PublishError as exc:
+            log.warning("posting mention %s failed: %s", row_id, exc)
+            self.store.move(
+                row_id,
+                [Status.APPROVED],
+                Status.POST_FAILED,
+                actor="bot",
+                action="post_failed",
+                post_error=str(exc),
+            )
+            return ActionResult(False, self.store.get(row_id), f"Posting failed: {exc}")
+        self.store.move(
+            row_id,
+            [Status.APPROVED],
+            Status.POSTED,
+            actor="bot",
+            action="posted",
+            posted_id=result.id,
+            posted_url=result.url or result.where,
+            posted_at=self.clock(),
+        )
+        return ActionResult(True, self.store.get(row_id))
+
+    def edit(self, row_id: int, user: str, text: str) -> ActionResult:
+        """Replace the draft with an editor's text (validated) and keep it awaiting approval."""
+        text = text.strip()
+        problem = validate_reply(text)
+        if problem:
+            return ActionResult(False, self.store.get(row_id), problem)
+        record = self.store.get(row_id)
+        draft = Draft(text, record.sources, origin="edited")
+        if not self.store.add_draft(row_id, draft, user, EDITABLE):
+            current = self.store.get(row_id)
+            return ActionResult(False, current, _already(current))
+        return ActionResult(True, self.store.get(row_id))
+
+    def regenerate(self, row_id: int, user: str, instruction: str | None) -> ActionResult:
+        """Draft again, optionally following an instruction ("shorter", "more apologetic")."""
+        record = self.store.get(row_id)
+        if self.redraft is None:
+            return ActionResult(False, record, "Regenerating is not available here.")
+        draft = self.redraft(record, instruction.strip() or None if instruction else None)
+        if draft is None:
+            return ActionResult(False, record, "This mention gets no reply (spam or injection).")
+        if not self.store.add_draft(row_id, draft, None, EDITABLE):
+            current = self.store.get(row_id)
+            return ActionResult(False, current, _already(current))
+        self.store.audit(row_id, user, "regenerate", instruction, draft.text)
+        return ActionResult(True, self.store.get(row_id))
+
+    def reject(self, row_id: int, user: str, reason: str | None) -> ActionResult:
+        moved = self.store.move(
+            row_id,
+            REJECTABLE,
+            Status.REJECTED,
+            actor=user,
+            action="reject",
+            rejected_by=user,
+            rejected_reason=(reason or "").strip() or None,
+        )
+        current = self.store.get(row_id)
+        return ActionResult(moved, current, None if moved else _already(current))
+
+    def escalate(self, row_id: int, user: str) -> ActionResult:
+        moved = self.store.move(
+            row_id, [Status.DRAFTED], Status.ESCALATED, actor=user, escalated_by=user
+        )
+        current = self.store.get(row_id)
+        return ActionResult(moved, current, None if moved else _already(current))
+
+    def expert_answer(self, row_id: int, expert: str, text: str) -> ActionResult:
+        """Make an expert's thread reply the card's draft, awaiting approval."""
+        text = text.strip()
+        record = self.store.get(row_id)
+        handle = f"@{record.mention.author} " if record.mention.author else ""
+        if handle and not text.startswith(handle.strip()):
+            text = handle + text
+        draft = Draft(text, record.sources, origin="expert", note=f"answer from expert {expert}")
+        if not self.store.add_draft(row_id, draft, expert, [Status.ESCALATED, Status.DRAFTED]):
+            current = self.store.get(row_id)
+            return ActionResult(False, current, _already(current))
+        problem = validate_reply(text)
+        return ActionResult(True, self.store.get(row_id), problem)
+
+    def settle_unknown(self, older_than: timedelta = timedelta(minutes=5)) -> list[int]:
+        """Resolve posts left APPROVED by a crash: found → POSTED, else POST_FAILED (visible)."""
+        settled = []
+        cutoff = self.clock() - older_than
+        for record in self.store.records([Status.APPROVED]):
+            if record.approved_at and _aware(record.approved_at) > cutoff:
+                continue
+            found = self.publisher.find(post_key(record.mention))
+            if found is not None:
+                self.store.move(
+                    record.row_id,
+                    [Status.APPROVED],
+                    Status.POSTED,
+                    actor="bot",
+                    action="posted(recovered)",
+                    posted_id=found.id,
+                    posted_url=found.url or found.where,
+                    posted_at=self.clock(),
+                )
+            else:
+                self.store.move(
+                    record.row_id,
+                    [Status.APPROVED],
+                    Status.POST_FAILED,
+                    actor="bot",
+                    action="post_unknown",
+                    post_error="the post was interrupted and is not on the network; retry it",
+                )
+            settled.append(record.row_id)
+        return settled
+
+
+def validate_reply(text: str) -> str | None:
+    """Return why a reply cannot be posted as written, or None."""
+    if not text:
+        return "The reply is empty."
+    if len(text) > MAX_CHARS:
+        return f"The reply is {len(text)} characters; the limit is {MAX_CHARS}."
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _already(record: MentionRecord) -> str:
+    return f"Nothing changed: this mention is already {record.status.value}."

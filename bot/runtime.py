@@ -1,0 +1,75 @@
+"""The background runner of a Slack process: draft new mentions, post their cards, settle posts.
+
+One loop, three steps, each safe to run in several processes at once: mentions are drafted once
+(the store's NEW → DRAFTED move is a compare-and-set), cards are claimed before they are sent,
+and a post left half-done by a crash is looked up before anything is retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from bot.pipeline import Pipeline
+from bot.review import ReviewService
+from bot.slack.cards import CardDesk
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RoundReport:
+    drafted: int = 0
+    carded: int = 0
+    settled: int = 0
+
+
+class Runner:
+    """Polls the store; `run_once()` is one round, `start()` runs rounds in a daemon thread."""
+
+    def __init__(
+        self, pipeline: Pipeline, store: Store, desk: CardDesk, review: ReviewService
+    ) -> None:
+        self.pipeline = pipeline
+        self.store = store
+        self.desk = desk
+        self.review = review
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> RoundReport:
+        report = RoundReport()
+        pending = self.store.new_mentions(limit=100)
+        if pending:
+            outcomes = self.pipeline.process_many([m for _, m in pending])
+            for (row_id, _), outcome in zip(pending, outcomes, strict=True):
+                try:
+                    self.store.save_outcome(row_id, outcome)
+                    report.drafted += 1
+                except LookupError:
+                    pass  # another process drafted it first
+        report.carded = len(self.desk.post_new())
+        report.settled = len(self.review.settle_unknown())
+        return report
+
+    def start(self, interval: float = 2.0) -> None:
+        def loop() -> None:
+            while not self._stop.is_set():
+                try:
+                    report = self.run_once()
+                    if report.drafted or report.carded or report.settled:
+                        log.info("runner: %s", report)
+                except Exception:  # keep the loop alive; the next round retries
+                    log.exception("runner round failed")
+                self._stop.wait(interval)
+
+        self._thread = threading.Thread(target=loop, name="runner", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the current round and stop (for SIGTERM)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

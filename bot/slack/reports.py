@@ -1,0 +1,64 @@
+"""Block Kit for reports: the `/mentions summary` message, `/mentions help` and the App Home."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot.slack.blocks import Block, esc
+from bot.summary import MentionSummary
+
+HELP = (
+    "*/mentions* shows what the social team needs to know:\n"
+    "• `/mentions summary [24h|7d|30d]`: volumes by intent, sentiment and priority, top topics, "
+    "pending approvals, open escalations, time to first response, approval/edit/reject rates, "
+    "top advocates and detractors\n"
+    "• `/mentions pending`: the oldest mentions awaiting approval, with links\n"
+    "• `/mentions help`: this message"
+)
+
+
+def _duration(delta: timedelta | None) -> str:
+    if delta is None:
+        return "no replies posted yet"
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.1f} h"
+
+
+def _counts(counter: Any, order: tuple[str, ...]) -> str:
+    return " · ".join(f"{name} {counter.get(name, 0)}" for name in order)
+
+
+def summary_blocks(summary: MentionSummary) -> list[Block]:
+    s = summary
+    people = lambda pairs: ", ".join(f"@{esc(a, 60)} ({f:,})" for a, f in pairs) or "–"  # noqa: E731
+    fields = [
+        "*Intent*\n"
+        + _counts(s.by_intent, ("question", "complaint", "praise", "other", "spam", "injection")),
+        f"*Sentiment*\n{_counts(s.by_sentiment, ('positive', 'neutral', 'negative'))}",
+        f"*Priority*\n{_counts(s.by_priority, ('urgent', 'high', 'normal', 'low'))}",
+        "*Top topics*\n" + (", ".join(f"`{esc(d, 60)}` {n}" for d, n in s.topics) or "–"),
+        f"*Pending approvals*\n{s.pending}",
+        f"*Open escalations*\n{s.open_escalations}",
+        f"*Median time to first response*\n{_duration(s.median_first_response)}",
+        f"*Approved / edited / rejected*\n{s.rate(s.approved):.0%} / "
+        f"{(s.edited / s.approved if s.approved else 0):.0%} / {s.rate(s.rejected):.0%}",
+        f"*Top advocates*\n{people(s.advocates)}",
+        f"*Top detractors*\n{people(s.detractors)}",
+    ]
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Mentions, last {s.window}"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{s.total} mentions*"}},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields[:10]]},
+    ]
+
+
+def home_view(summary: MentionSummary) -> Block:
+    return {
+        "type": "home",
+        "blocks": [
+            *summary_blocks(summary),
+            {"type": "divider"},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": HELP}]},
+        ],
+    }

@@ -1,0 +1,144 @@
+"""A local stand-in for the Slack Web API (and response_url), driven by the real slack_sdk.
+
+It listens on 127.0.0.1 with a port the OS picks, records every call, and answers the methods
+the bot uses with realistic payloads. Tests script failures (`fail_next`) to exercise Slack's
+429 with Retry-After and API errors.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class Failure:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class SlackStub:
+    """Records Web API calls; answers auth.test, chat.*, views.*, usergroups.users.list."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.group_members: dict[str, list[str]] = {}
+        self._failures: dict[str, list[Failure]] = {}
+        self._ts = 1_700_000_000.000100
+        self._lock = threading.Lock()
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    params = json.loads(raw or "{}")
+                else:
+                    params = dict(parse_qsl(raw))
+                    for key in ("blocks", "view"):
+                        if isinstance(params.get(key), str):
+                            params[key] = json.loads(params[key])
+                api = self.path.startswith("/api/")
+                method = self.path.rsplit("/", 1)[-1] if api else "response_url"
+                status, body, headers = stub._answer(method, params, dict(self.headers))
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:  # keep test output quiet
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/api/"
+        self.response_url = f"http://127.0.0.1:{self.port}/response/1"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # -- scripting -------------------------------------------------------------------------
+
+    def fail_next(self, method: str, status: int, body: dict[str, Any], **headers: str) -> None:
+        with self._lock:
+            self._failures.setdefault(method, []).append(Failure(status, body, headers))
+
+    # -- inspection ------------------------------------------------------------------------
+
+    def of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        wait_until(lambda: len(self.of(method)) >= count, timeout, f"{count}× {method}")
+        return self.of(method)
+
+    # -- answers ---------------------------------------------------------------------------
+
+    def _answer(
+        self, method: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        with self._lock:
+            self.calls.append(Call(method, params, headers))
+            queued = self._failures.get(method)
+            if queued:
+                failure = queued.pop(0)
+                return failure.status, failure.body, failure.headers
+            self._ts += 1
+            ts = f"{self._ts:.6f}"
+        if method == "auth.test":
+            identity = {"team": "Team", "user": "bot", "team_id": "T1", "user_id": "UBOT"}
+            return 200, {"ok": True, "url": "https://example.slack.com/", **identity}, {}
+        if method == "chat.postMessage":
+            message = {"text": params.get("text"), "ts": ts, "bot_id": "B1"}
+            return (
+                200,
+                {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message},
+                {},
+            )
+        if method == "chat.update":
+            return 200, {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}, {}
+        if method == "chat.getPermalink":
+            stamp = str(params.get("message_ts")).replace(".", "")
+            link = f"https://example.slack.com/archives/{params.get('channel')}/p{stamp}"
+            return 200, {"ok": True, "channel": params.get("channel"), "permalink": link}, {}
+        if method == "usergroups.users.list":
+            members = self.group_members.get(params.get("usergroup", ""), [])
+            return 200, {"ok": True, "users": members}, {}
+        if method in ("chat.postEphemeral", "views.open", "views.publish", "response_url"):
+            return 200, {"ok": True, "message_ts": ts, "view": {"id": "V1"}}, {}
+        return 200, {"ok": True}, {}
+
+
+def wait_until(
+    predicate: Callable[[], bool], timeout: float = 10.0, what: str = "condition"
+) -> bool:
+    """Poll until `predicate()` holds; Bolt runs listeners after acking, so effects lag a bit."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -73,6 +73,12 @@ def slack_date(moment: datetime, fallback_format: str = "%Y-%m-%d %H:%M UTC") ->
     return f"<!date^{unix}^{{date_short_pretty}} {{time}}|{moment.strftime(fallback_format)}>"
 
 
+def sla_clock(moment: datetime, now: datetime) -> str:
+    """Time since the mention was posted, kept current by Slack's client ({ago})."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return f"posted <!date^{int(moment.timestamp())}^{{ago}}|{age(moment, now)} ago>"
+
+
 def age(moment: datetime, now: datetime) -> str:
     """Return a compact age such as "3m", "2h 14m" or "3d 4h"."""
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -105,15 +111,11 @@ def card(record: MentionRecord, now: datetime, oncall: str | None = None) -> dic
     """Return the review card (`text` and `blocks`) for a mention in its current state."""
     mention, t = record.mention, record.triage
     ref = ids.Ref(record.row_id)
-    sla = age(mention.created_at or record.received_at, now)
+    posted = mention.created_at or record.received_at
     blocks: list[Block] = [
         _section(f"{_badges(record)}\n{_author(record)}"),
         _section(f">{esc(mention.text, 2500)}".replace("\n", "\n>")),
-        _context(
-            f"⏱ {sla} since posted"
-            + (f" ({slack_date(mention.created_at)})" if mention.created_at else ""),
-            f"Received {slack_date(record.received_at)}",
-        ),
+        _context(f"⏱ {sla_clock(posted, now)}", f"Received {slack_date(record.received_at)}"),
     ]
     if t.escalate_reason or t.rationale:
         reason = esc(t.escalate_reason or "", 600)

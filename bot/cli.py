@@ -312,7 +312,7 @@ def serve(
         def load_config(self) -> None:
             self.cfg.set("bind", f"0.0.0.0:{settings.port}")
             self.cfg.set("workers", workers)
-            self.cfg.set("threads", 8)
+            self.cfg.set("threads", 16)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("timeout", 60)
             self.cfg.set("graceful_timeout", 20)

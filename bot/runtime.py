@@ -54,7 +54,7 @@ class Runner:
         report.settled = len(self.review.settle_unknown())
         return report
 
-    def start(self, interval: float = 2.0) -> None:
+    def start(self, interval: float = 0.1) -> None:
         def loop() -> None:
             while not self._stop.is_set():
                 try:

@@ -7,6 +7,7 @@ stub server's URL, exactly as production calls them with Slack's.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -43,6 +44,9 @@ def build_app(
         request_verification_enabled=not socket_mode,
         token_verification_enabled=True,
         name="social-care-bot",
+        # Bolt acks only once a listener thread has called ack(); its default pool of 5 threads
+        # makes a burst of clicks queue behind slow listeners (posting, card updates).
+        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
     )
     register(app, Handlers(deps))
     return app

@@ -249,13 +249,14 @@ def demo(
 
 
 def _slack_runtime(settings: Settings, socket_mode: bool) -> container.SlackParts:
-    core = _core(settings)
-    store = container.build_store(settings)
     try:
-        return container.build_slack(core, store, socket_mode=socket_mode)
+        settings.require_slack(socket_mode)  # before the slow part, so a typo fails at once
     except SettingsError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
+    core = _core(settings)
+    store = container.build_store(settings)
+    return container.build_slack(core, store, socket_mode=socket_mode)
 
 
 @app.command()

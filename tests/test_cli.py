@@ -100,3 +100,16 @@ def test_demo_prints_the_review_queue(tmp_path: Path) -> None:
     assert "urgent" in result.stdout
     assert "processed 25 new mention(s)" in result.stdout
     assert (tmp_path / "bot.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "missing"),
+    [
+        ("run", "SLACK_BOT_TOKEN, SLACK_REVIEW_CHANNEL, SLACK_APP_TOKEN"),
+        ("serve", "SLACK_BOT_TOKEN, SLACK_REVIEW_CHANNEL, SLACK_SIGNING_SECRET"),
+    ],
+)
+def test_slack_commands_fail_fast_naming_what_is_missing(command: str, missing: str) -> None:
+    result = invoke(command)
+    assert result.exit_code == 2
+    assert f"missing setting(s): {missing}" in result.stderr

@@ -34,7 +34,7 @@ class HnswParams:
 
     max_neighbors: int = 32
     ef_construction: int = 200
-    ef_search: int = 128
+    ef_search: int = 200
 
     def configuration(self) -> dict[str, Any]:
         return {

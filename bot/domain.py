@@ -131,10 +131,11 @@ class Outcome:
     triage: Triage
     sources: tuple[Source, ...]
     draft: Draft | None = None
+    problem: str | None = None  # what failed (retrieval, drafting), shown to the reviewer
 
     @property
     def reply(self) -> bool:
-        return self.draft is not None
+        return self.triage.should_reply
 
     def as_record(self) -> dict[str, object]:
         """Return the exact output record of the `bot draft` contract."""

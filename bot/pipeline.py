@@ -47,17 +47,31 @@ class Pipeline:
     def process_many(self, mentions: Sequence[Mention]) -> list[Outcome]:
         triages = [self.triager.assess(m) for m in mentions]
         wanted = [i for i, t in enumerate(triages) if t.should_reply]
-        found = self.knowledge.search_many(
-            [self._query(mentions[i], triages[i]) for i in wanted], self.k
-        )
+        problem = None
+        try:
+            found = self.knowledge.search_many(
+                [self._query(mentions[i], triages[i]) for i in wanted], self.k
+            )
+        except Exception as exc:  # a broken index must not stop triage or the review queue
+            log.exception("knowledge base search failed")
+            problem = f"knowledge base unavailable ({type(exc).__name__}: {exc}); no sources"
+            found = [[] for _ in wanted]
         sources_by_index = dict(zip(wanted, found, strict=True))
         outcomes = []
         for i, (mention, triage) in enumerate(zip(mentions, triages, strict=True)):
             sources = tuple(sources_by_index.get(i, ()))
-            triage = self._answerability(mention, triage, sources)
-            outcomes.append(
-                Outcome(mention, triage, sources, self._draft(mention, triage, sources))
-            )
+            if not problem:
+                triage = self._answerability(mention, triage, sources)
+            try:
+                draft = self._draft(mention, triage, sources)
+                outcomes.append(Outcome(mention, triage, sources, draft, problem))
+            except Exception as exc:
+                log.exception("drafting failed for mention %s", mention.id)
+                failure = (
+                    f"drafting failed ({type(exc).__name__}: {exc}); write the reply with Edit"
+                )
+                note = "; ".join(filter(None, [problem, failure]))
+                outcomes.append(Outcome(mention, triage, sources, None, note))
         return outcomes
 
     def redraft(self, outcome: Outcome, instruction: str | None = None) -> Outcome:
@@ -83,7 +97,13 @@ class Pipeline:
     def _draft(
         self, mention: Mention, triage: Triage, sources: Sequence, instruction: str | None = None
     ) -> Draft | None:
-        draft = self.drafter.draft(mention, triage, sources, instruction)
+        try:
+            draft = self.drafter.draft(mention, triage, sources, instruction)
+        except Exception:
+            if self.fallback is None:
+                raise
+            log.exception("drafter failed for %s; using the fallback", mention.id)
+            draft = self.fallback.draft(mention, triage, sources, instruction)
         if draft is None:
             return None
         problems = violations(draft.text, mention, sources)

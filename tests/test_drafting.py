@@ -131,3 +131,33 @@ def test_dutch_and_german_mentions_get_replies_in_their_language(core, language:
     assert outcome.triage.intent is Intent.PRAISE
     greeting = {"nl": ("dank", "leuk"), "de": ("danke", "schön", "freut")}[language]
     assert any(word in outcome.draft.text.lower() for word in greeting)
+
+
+class BrokenKnowledgeBase:
+    def search_many(self, queries, k):
+        raise ConnectionError("chroma is down")
+
+
+class BrokenDrafter:
+    def draft(self, mention, triage, sources, instruction=None):
+        raise TimeoutError("model timed out")
+
+
+def test_a_retrieval_failure_still_yields_a_reviewable_outcome(core) -> None:
+    pipeline = Pipeline(core.triager, BrokenKnowledgeBase(), core.grounder, core.drafter)
+    outcome = pipeline.process(Mention(id="1", text="how long is the warranty?", author="sam"))
+    assert "knowledge base unavailable" in (outcome.problem or "")
+    assert "chroma is down" in outcome.problem
+    assert outcome.sources == () and outcome.draft is not None  # a holding reply, no facts
+    assert not numbers(outcome.draft.text)
+
+
+def test_a_drafting_failure_leaves_the_mention_for_a_human(core) -> None:
+    pipeline = Pipeline(core.triager, ListKnowledgeBase([]), core.grounder, BrokenDrafter())
+    outcome = pipeline.process(Mention(id="1", text="how long is the warranty?", author="sam"))
+    assert outcome.draft is None and outcome.reply is True
+    assert "drafting failed (TimeoutError: model timed out)" in (outcome.problem or "")
+    fallback = Pipeline(
+        core.triager, ListKnowledgeBase([]), core.grounder, BrokenDrafter(), core.drafter
+    )
+    assert fallback.process(Mention(id="2", text="hi, how long is the warranty?")).draft

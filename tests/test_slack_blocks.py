@@ -170,3 +170,11 @@ def test_manifest_declares_what_the_app_uses() -> None:
         manifest["oauth_config"]["scopes"]["bot"]
     )
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_a_failure_is_shown_and_a_missing_draft_cannot_be_approved() -> None:
+    message = blocks.card(record(draft=None, problem="drafting failed (TimeoutError)"), NOW)
+    blob = json.dumps(message)
+    assert "Something failed" in blob and "TimeoutError" in blob and "No draft yet" in blob
+    assert action_ids(message) == ["edit", "regenerate", "escalate", "reject"]
+    assert "initial_value" not in json.dumps(blocks.edit_modal(record(draft=None)))

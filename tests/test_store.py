@@ -45,10 +45,19 @@ def test_mentions_are_keyed_by_network_and_id(store: Store) -> None:
 
 
 def test_outcome_moves_a_new_mention_once(store: Store) -> None:
-    [(mention, row)] = store.add_mentions([Mention("1", "q?", "x", author="a")])
-    assert store.save_outcome(row, Outcome(mention, triage(), ())) is Status.NO_REPLY
+    [(mention, row)] = store.add_mentions([Mention("1", "buy followers", "x", author="a")])
+    spam = Triage(Intent.SPAM, 0.0, Priority.LOW, False, None)
+    assert store.save_outcome(row, Outcome(mention, spam, ())) is Status.NO_REPLY
     with pytest.raises(LookupError):
-        store.save_outcome(row, Outcome(mention, triage(), ()))
+        store.save_outcome(row, Outcome(mention, spam, ()))
+
+
+def test_a_failed_draft_still_waits_for_review_with_its_problem(store: Store) -> None:
+    [(mention, row)] = store.add_mentions([Mention("1", "q?", "x", author="a")])
+    outcome = Outcome(mention, triage(), (), None, "drafting failed (TimeoutError)")
+    assert store.save_outcome(row, outcome) is Status.DRAFTED
+    assert store.get(row).problem == "drafting failed (TimeoutError)"
+    assert store.cards_to_post() == [row]
 
 
 def test_record_round_trips_triage_draft_and_sources(store: Store) -> None:

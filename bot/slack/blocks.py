@@ -132,8 +132,13 @@ def card(record: MentionRecord, now: datetime, oncall: str | None = None) -> dic
 
 def _draft_blocks(record: MentionRecord) -> list[Block]:
     draft = record.draft
-    if record.status is Status.NO_REPLY or draft is None:
-        return [_section("*No reply drafted:* spam or an attempt to instruct the bot.")]
+    problem = (
+        [_section(f"⚠️ *Something failed:* {esc(record.problem, 600)}")] if record.problem else []
+    )
+    if record.status is Status.NO_REPLY:
+        return [*problem, _section("*No reply drafted:* spam or an attempt to instruct the bot.")]
+    if draft is None:
+        return [*problem, _section("*No draft yet.* Write one with *Edit*, or *Regenerate*.")]
     shown = record.final_text if record.status in (Status.POSTED, Status.APPROVED) else draft.text
     origin = {
         "edited": f"edited by <@{esc(draft.author, 40)}>",
@@ -148,6 +153,7 @@ def _draft_blocks(record: MentionRecord) -> list[Block]:
     if shown and URL.search(shown):
         notes.append("⚠️ contains a link: some networks charge more for, or limit, posts with links")
     blocks.append(_context(*notes))
+    blocks = [*problem, *blocks]
     if draft.sources:
         lines = [
             f"• `{esc(s.doc, 60)}` {esc(s.ref, 80)}: {esc(s.text, 140)}" for s in draft.sources[:3]
@@ -187,6 +193,8 @@ def _state_blocks(record: MentionRecord, ref: ids.Ref, now: datetime) -> list[Bl
         _button("Edit", ids.EDIT, ref),
         _button("Regenerate", ids.REGENERATE, ref),
     ]
+    if record.draft is None:
+        buttons = buttons[1:]  # nothing to approve yet
     if status is Status.DRAFTED:
         buttons.append(_button("Escalate", ids.ESCALATE, ref))
     buttons.append(_button("Reject", ids.REJECT, ref, "danger"))
@@ -227,8 +235,8 @@ def edit_modal(record: MentionRecord) -> Block:
                     "type": "plain_text_input",
                     "action_id": ids.EDIT_INPUT,
                     "multiline": True,
-                    "initial_value": draft,
                     "max_length": 280,
+                    **({"initial_value": draft} if draft else {}),
                 },
             },
         ],

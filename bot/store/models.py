@@ -55,6 +55,7 @@ class MentionRow(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     rationale: Mapped[str | None] = mapped_column(Text)
     needs_dm: Mapped[bool] = mapped_column(Boolean, default=False)
+    problem: Mapped[str | None] = mapped_column(Text)  # what failed while processing it
     # the review card in Slack: claimed ("posting") before it is sent, so it is sent once
     card_state: Mapped[str | None] = mapped_column(String(10), index=True)
     card_channel: Mapped[str | None] = mapped_column(String(40))

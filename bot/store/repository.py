@@ -72,6 +72,7 @@ class MentionRecord:
     post_error: str | None
     rejected_by: str | None
     rejected_reason: str | None
+    problem: str | None = None
 
     @property
     def sources(self) -> tuple[Source, ...]:
@@ -179,7 +180,7 @@ class Store:
     def save_outcome(self, row_id: int, outcome: Outcome) -> Status:
         """Record triage and draft for a NEW mention and move it to its review status."""
         t = outcome.triage
-        target = Status.NO_REPLY if outcome.draft is None else Status.DRAFTED
+        target = Status.DRAFTED if t.should_reply else Status.NO_REPLY
         transition(Status.NEW, target)
         with self._session() as session, session.begin():
             changed = _rowcount(
@@ -197,6 +198,7 @@ class Store:
                     language=t.language,
                     rationale=t.rationale,
                     needs_dm=t.needs_dm,
+                    problem=outcome.problem,
                     updated_at=now(),
                 ),
             )
@@ -463,4 +465,5 @@ class Store:
             post_error=row.post_error,
             rejected_by=row.rejected_by,
             rejected_reason=row.rejected_reason,
+            problem=row.problem,
         )

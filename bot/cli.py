@@ -43,6 +43,9 @@ DataOpt = Annotated[
     Path | None, typer.Option("--data-dir", help="Index, database and outbox [env: BOT_DATA_DIR]")
 ]
 BrandOpt = Annotated[str | None, typer.Option("--brand", help="Brand name [env: BOT_BRAND_NAME]")]
+OfflineOpt = Annotated[
+    bool, typer.Option("--offline", help="Use the offline drafter even if an LLM is configured")
+]
 HandleOpt = Annotated[
     str | None, typer.Option("--handle", help="Brand handle [env: BOT_BRAND_HANDLE]")
 ]
@@ -88,10 +91,10 @@ def _progress(enabled: bool = True) -> Iterator[Any]:
         yield update
 
 
-def _core(settings: Settings, quiet: bool = False) -> container.Core:
+def _core(settings: Settings, quiet: bool = False, offline: bool = False) -> container.Core:
     try:
         with _progress(not quiet) as progress:
-            core = container.build_core(settings, progress)
+            core = container.build_core(settings, progress, offline=offline)
     except FileNotFoundError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
@@ -144,13 +147,14 @@ def draft(
     data_dir: DataOpt = None,
     brand: BrandOpt = None,
     handle: HandleOpt = None,
+    offline: OfflineOpt = False,
 ) -> None:
     """Triage and draft replies for a JSONL file of mentions."""
     settings = _settings(
         knowledge_dir=knowledge, data_dir=data_dir, brand_name=brand, brand_handle=handle
     )
     lines, errors = _read(input)
-    core = _core(settings, quiet=True)
+    core = _core(settings, quiet=True, offline=offline)
     outcomes = core.pipeline.process_many([line.mention for line in lines])
     with output.open("w", encoding="utf-8") as sink:
         for outcome in outcomes:
@@ -168,13 +172,14 @@ def eval_(
     brand: BrandOpt = None,
     handle: HandleOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scorecard as JSON")] = False,
+    offline: OfflineOpt = False,
 ) -> None:
     """Score triage, retrieval and drafts against a labelled set."""
     settings = _settings(
         knowledge_dir=knowledge, data_dir=data_dir, brand_name=brand, brand_handle=handle
     )
     lines, errors = _read(input)
-    core = _core(settings, quiet=True)
+    core = _core(settings, quiet=True, offline=offline)
     outcomes = core.pipeline.process_many([line.mention for line in lines])
     card = score((o, line.raw.get("expect", {})) for o, line in zip(outcomes, lines, strict=True))
     if as_json:

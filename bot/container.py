@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.drafting.grounding import Grounder
+from bot.drafting.guards import GuardRules
 from bot.drafting.offline import OfflineDrafter
 from bot.drafting.phrases import load_phrases
 from bot.knowledge.embeddings import WordLlamaEmbedder
@@ -73,7 +74,16 @@ class Core:
 
 
 def build_embedder(settings: Settings) -> Embedder:
-    """Return the embedder for these settings (WordLlama offline by default)."""
+    """Return the embedder: the endpoint's when OPENAI_EMBEDDING_MODEL is set, else WordLlama."""
+    if settings.openai_api_key is not None and settings.openai_embedding_model:
+        from bot.llm.embeddings import OpenAIEmbedder
+
+        return OpenAIEmbedder(
+            settings.openai_embedding_model,
+            settings.openai_api_key.get_secret_value(),
+            settings.openai_base_url,
+            settings.llm_timeout,
+        )
     return WordLlamaEmbedder()
 
 
@@ -98,8 +108,9 @@ def build_core(
     settings: Settings,
     progress: Progress | None = None,
     embedder: Embedder | None = None,
+    offline: bool = False,
 ) -> Core:
-    """Sync the knowledge base and assemble the pipeline."""
+    """Sync the knowledge base and assemble the pipeline (the LLM path when one is configured)."""
     embedder = embedder or build_embedder(settings)
     index = KnowledgeIndex(settings.data_dir, embedder)
     report = index.sync(settings.knowledge_dir, progress)
@@ -109,9 +120,46 @@ def build_core(
     triager = RuleTriager(load_rules(prompts / "triage_rules.toml"), settings.reach_threshold)
     phrases = load_phrases(prompts / "replies.toml", settings.brand_name)
     drafter = OfflineDrafter(grounder, phrases)
-    pipeline = Pipeline(triager, retriever, grounder, drafter)
+    if settings.llm_configured and not offline:
+        pipeline = _llm_pipeline(settings, triager, retriever, grounder, drafter)
+    else:
+        guards = GuardRules.load(prompts / "never_say.toml")
+        pipeline = Pipeline(triager, retriever, grounder, drafter, guards=guards)
     return Core(
         settings, embedder, index, glossary, retriever, triager, grounder, drafter, pipeline, report
+    )
+
+
+def _llm_pipeline(
+    settings: Settings,
+    triager: RuleTriager,
+    retriever: HybridRetriever,
+    grounder: Grounder,
+    offline: OfflineDrafter,
+) -> Pipeline:
+    from bot.llm.client import ChatModel
+    from bot.llm.drafter import LlmDrafter
+    from bot.llm.triage import LlmTriager
+
+    assert settings.openai_api_key is not None
+    model = ChatModel(
+        settings.openai_model,
+        settings.openai_api_key.get_secret_value(),
+        settings.openai_base_url,
+        timeout=settings.llm_timeout,
+        price_per_million=(settings.price_input, settings.price_output),
+    )
+    prompts, brand, handle = settings.prompts_path, settings.brand_name, settings.brand_handle
+    drafter = LlmDrafter(model, prompts, brand, handle)
+    guards = GuardRules.load(prompts / "never_say.toml", system_prompt=drafter.system_prompt)
+    return Pipeline(
+        triager,
+        retriever,
+        grounder,
+        drafter,
+        fallback=offline,
+        guards=guards,
+        refiner=LlmTriager(model, prompts, brand, handle),
     )
 
 

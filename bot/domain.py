@@ -121,6 +121,9 @@ class Draft:
     sources: tuple[Source, ...] = ()
     origin: str = "offline"
     note: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

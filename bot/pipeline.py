@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from bot.domain import Draft, Flag, Intent, Mention, Outcome, Triage
 from bot.drafting.grounding import Grounder
-from bot.drafting.guards import violations
-from bot.ports import Drafter, KnowledgeBase
+from bot.drafting.guards import GuardRules, violations
+from bot.ports import Drafter, KnowledgeBase, TriageRefiner
 from bot.triage import RuleTriager
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ class Pipeline:
         drafter: Drafter,
         fallback: Drafter | None = None,
         k: int = 6,
+        guards: GuardRules | None = None,
+        refiner: TriageRefiner | None = None,
     ) -> None:
         self.triager = triager
         self.knowledge = knowledge
@@ -40,12 +42,14 @@ class Pipeline:
         self.drafter = drafter
         self.fallback = fallback
         self.k = k
+        self.guards = guards
+        self.refiner = refiner
 
     def process(self, mention: Mention) -> Outcome:
         return self.process_many([mention])[0]
 
     def process_many(self, mentions: Sequence[Mention]) -> list[Outcome]:
-        triages = [self.triager.assess(m) for m in mentions]
+        triages = [self._triage(m) for m in mentions]
         wanted = [i for i, t in enumerate(triages) if t.should_reply]
         problem = None
         try:
@@ -79,6 +83,17 @@ class Pipeline:
         draft = self._draft(outcome.mention, outcome.triage, outcome.sources, instruction)
         return dataclasses.replace(outcome, draft=draft)
 
+    def _triage(self, mention: Mention) -> Triage:
+        """Rules first; a model may refine them, but only to raise priority or to block."""
+        triage = self.triager.assess(mention)
+        if self.refiner is None or not triage.should_reply:
+            return triage
+        try:
+            return self.refiner.refine(mention, triage)
+        except Exception as exc:
+            log.warning("model triage failed for %s: %s; rules only", mention.id, exc)
+            return triage
+
     @staticmethod
     def _query(mention: Mention, triage: Triage) -> str:
         # A safety incident also needs the knowledge base's incident procedure and contact.
@@ -97,23 +112,62 @@ class Pipeline:
     def _draft(
         self, mention: Mention, triage: Triage, sources: Sequence, instruction: str | None = None
     ) -> Draft | None:
+        """Draft; on an error or a failed check, ask the model once more, then fall back."""
         try:
             draft = self.drafter.draft(mention, triage, sources, instruction)
-        except Exception:
+        except Exception as exc:
             if self.fallback is None:
                 raise
-            log.exception("drafter failed for %s; using the fallback", mention.id)
-            draft = self.fallback.draft(mention, triage, sources, instruction)
+            log.warning("drafter failed for %s: %s; using the fallback", mention.id, exc)
+            return self._fallback(mention, triage, sources, instruction, f"{exc}")
         if draft is None:
             return None
-        problems = violations(draft.text, mention, sources)
-        if problems and self.fallback is not None:
-            log.warning("draft for %s failed guards (%s); using fallback", mention.id, problems)
-            retry = self.fallback.draft(mention, triage, sources, instruction)
-            if retry is not None and not violations(retry.text, mention, sources):
-                note = "replaced a draft that failed checks: " + "; ".join(problems)
-                return dataclasses.replace(retry, note=note)
-        if problems:
-            note = "; ".join(filter(None, [draft.note, "needs care: " + "; ".join(problems)]))
-            return dataclasses.replace(draft, note=note)
-        return draft
+        problems = violations(draft.text, mention, sources, self.guards)
+        if not problems:
+            return draft
+        if self.fallback is not None:
+            # The primary drafter is a model: tell it what was wrong, once.
+            fix = (instruction + ". " if instruction else "") + (
+                "Your previous draft was rejected because: " + "; ".join(problems) + ". Fix that."
+            )
+            try:
+                retry = self.drafter.draft(mention, triage, sources, fix)
+            except Exception as exc:
+                retry = None
+                log.warning("redraft failed for %s: %s", mention.id, exc)
+            if retry is not None and not violations(retry.text, mention, sources, self.guards):
+                note = "; ".join(
+                    filter(None, [retry.note, "revised after: " + "; ".join(problems)])
+                )
+                return dataclasses.replace(
+                    retry,
+                    note=note,
+                    tokens_in=retry.tokens_in + draft.tokens_in,
+                    tokens_out=retry.tokens_out + draft.tokens_out,
+                    cost_usd=retry.cost_usd + draft.cost_usd,
+                )
+            return self._fallback(
+                mention,
+                triage,
+                sources,
+                instruction,
+                "its draft failed checks: " + "; ".join(problems),
+            )
+        note = "; ".join(filter(None, [draft.note, "needs care: " + "; ".join(problems)]))
+        return dataclasses.replace(draft, note=note)
+
+    def _fallback(
+        self,
+        mention: Mention,
+        triage: Triage,
+        sources: Sequence,
+        instruction: str | None,
+        why: str,
+    ) -> Draft | None:
+        assert self.fallback is not None
+        draft = self.fallback.draft(mention, triage, sources, instruction)
+        if draft is None:
+            return None
+        return dataclasses.replace(
+            draft, note=f"offline draft: the language model was not used ({why})"
+        )

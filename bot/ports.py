@@ -47,3 +47,11 @@ class Drafter(Protocol):
     ) -> Draft | None:
         """Return a draft, or None when no public reply should be sent."""
         ...
+
+
+class TriageRefiner(Protocol):
+    """Improves a rule-based triage (a model reading the mention); may only raise or block."""
+
+    def refine(self, mention: Mention, triage: Triage) -> Triage:
+        """Return the refined triage."""
+        ...

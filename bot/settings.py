@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
     openai_model: str = Field("gpt-4o-mini", validation_alias=AliasChoices("OPENAI_MODEL"))
+    openai_embedding_model: str | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_EMBEDDING_MODEL")
+    )
+    llm_timeout: float = Field(20.0, gt=0, validation_alias=AliasChoices("BOT_LLM_TIMEOUT"))
+    price_input: float = Field(0.15, ge=0, validation_alias=AliasChoices("OPENAI_PRICE_INPUT"))
+    price_output: float = Field(0.60, ge=0, validation_alias=AliasChoices("OPENAI_PRICE_OUTPUT"))
     prompts_dir: Path | None = Field(None, validation_alias=AliasChoices("BOT_PROMPTS_DIR"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("BOT_LOG_LEVEL"))
 
@@ -141,7 +147,7 @@ class Settings(BaseSettings):
             raise ValueError("is a placeholder; set a real key or leave it unset")
         return value
 
-    @field_validator("database_url", "openai_base_url")
+    @field_validator("database_url", "openai_base_url", "openai_embedding_model")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None

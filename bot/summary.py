@@ -30,6 +30,9 @@ class MentionSummary:
     rejected: int = 0
     advocates: list[tuple[str, int]] = field(default_factory=list)
     detractors: list[tuple[str, int]] = field(default_factory=list)
+    llm_drafts: int = 0
+    llm_tokens: int = 0
+    llm_cost_usd: float = 0.0
 
     def rate(self, count: int) -> float:
         decided = self.approved + self.rejected

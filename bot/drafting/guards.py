@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from bot.domain import Mention, Source
 from bot.text import EMAIL, URL, numbers, personal_data
@@ -11,7 +15,26 @@ from bot.text import EMAIL, URL, numbers, personal_data
 MAX_CHARS = 280
 
 
-def violations(text: str, mention: Mention, sources: Sequence[Source]) -> list[str]:
+@dataclass(frozen=True)
+class GuardRules:
+    """Extra checks from data: phrases no reply may contain unless a source says them, and the
+    system prompt a reply must not leak."""
+
+    never: tuple[re.Pattern[str], ...] = ()
+    system_prompt: str = ""
+
+    @classmethod
+    def load(cls, path: Path, system_prompt: str = "") -> GuardRules:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        patterns = tuple(
+            re.compile(p, re.IGNORECASE) for p in data.get("never", {}).get("patterns", [])
+        )
+        return cls(patterns, system_prompt)
+
+
+def violations(
+    text: str, mention: Mention, sources: Sequence[Source], rules: GuardRules | None = None
+) -> list[str]:
     """Return what is wrong with a draft (empty when it is fit to show an approver)."""
     problems: list[str] = []
     if len(text) > MAX_CHARS:
@@ -30,7 +53,23 @@ def violations(text: str, mention: Mention, sources: Sequence[Source]) -> list[s
         if item in text or item.replace(" ", "") in text.replace(" ", ""):
             problems.append("repeats personal data from the mention")
             break
+    if rules is not None:
+        for pattern in rules.never:
+            found = pattern.search(text)
+            if found and not pattern.search(source_text):
+                problems.append(f"says something the sources do not allow: {found.group(0)!r}")
+        if rules.system_prompt and _shares_run(text, rules.system_prompt):
+            problems.append("repeats the system prompt")
     return problems
+
+
+def _shares_run(text: str, secret: str, run: int = 8) -> bool:
+    """Return True if `text` contains `run` consecutive words of `secret`."""
+    words = re.findall(r"\w+", text.casefold())
+    secret_text = " ".join(re.findall(r"\w+", secret.casefold()))
+    return any(
+        " ".join(words[i : i + run]) in secret_text for i in range(0, max(0, len(words) - run + 1))
+    )
 
 
 @lru_cache(maxsize=20_000)

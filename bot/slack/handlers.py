@@ -250,7 +250,11 @@ class Handlers:
             for m, _actor, action in self.deps.store.audit_actions(since)
             if action == "draft:edited"
         }
-        return summarise(window, records, {m for m in edited if m is not None})
+        summary = summarise(window, records, {m for m in edited if m is not None})
+        summary.llm_drafts, summary.llm_tokens, summary.llm_cost_usd = self.deps.store.llm_spend(
+            since
+        )
+        return summary
 
     def _after(self, client: WebClient, body: dict[str, Any], result: ActionResult) -> None:
         self.deps.cards.refresh(result.record.row_id)

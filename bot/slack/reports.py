@@ -46,10 +46,16 @@ def summary_blocks(summary: MentionSummary) -> list[Block]:
         f"*Top advocates*\n{people(s.advocates)}",
         f"*Top detractors*\n{people(s.detractors)}",
     ]
+    spend = (
+        f"LLM spend: ${s.llm_cost_usd:.4f} for {s.llm_drafts} drafts ({s.llm_tokens:,} tokens)"
+        if s.llm_drafts
+        else "LLM spend: none (offline drafter)"
+    )
     return [
         {"type": "header", "text": {"type": "plain_text", "text": f"Mentions, last {s.window}"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{s.total} mentions*"}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields[:10]]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": spend}]},
     ]
 
 

@@ -101,6 +101,9 @@ class DraftRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
     author: Mapped[str | None] = mapped_column(String(100))  # None: written by the bot
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, inspect, or_, select, update
+from sqlalchemy import create_engine, event, func, inspect, or_, select, update
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -99,6 +99,12 @@ def _source(data: dict[str, Any]) -> Source:
     )
 
 
+def _cited_first(cited: Sequence[Source], retrieved: Sequence[Source]) -> list[dict[str, Any]]:
+    """Keep every retrieved passage (Regenerate may need them), the ones the draft cites first."""
+    seen = {(s.doc, s.ref) for s in cited}
+    return [s.as_dict() for s in [*cited, *(s for s in retrieved if (s.doc, s.ref) not in seen)]]
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; for SQLite, make the folder and enable WAL for concurrent readers."""
     if url.startswith("sqlite:///"):
@@ -127,8 +133,13 @@ class Store:
         self._check_schema()
 
     def _check_schema(self) -> None:
-        have = {c["name"] for c in inspect(self.engine).get_columns("mentions")}
-        missing = set(MentionRow.__table__.columns.keys()) - have
+        inspector = inspect(self.engine)
+        missing = {
+            f"{table.name}.{column}"
+            for table in Base.metadata.sorted_tables
+            for column in set(table.columns.keys())
+            - {c["name"] for c in inspector.get_columns(table.name)}
+        }
         if missing:
             raise StoreError(
                 f"the database at {self.engine.url.render_as_string(hide_password=True)} was "
@@ -211,7 +222,10 @@ class Store:
                         text=outcome.draft.text,
                         origin=outcome.draft.origin,
                         note=outcome.draft.note,
-                        sources=[s.as_dict() for s in outcome.sources],
+                        sources=_cited_first(outcome.draft.sources, outcome.sources),
+                        tokens_in=outcome.draft.tokens_in,
+                        tokens_out=outcome.draft.tokens_out,
+                        cost_usd=outcome.draft.cost_usd,
                     )
                 )
             session.add(AuditRow(mention_id=row_id, actor="bot", action=f"triaged:{target.value}"))
@@ -259,6 +273,18 @@ class Store:
         for status in rows:
             out[status] = out.get(status, 0) + 1
         return out
+
+    def llm_spend(self, since: datetime) -> tuple[int, int, float]:
+        """Return (model drafts, tokens, cost in USD) for drafts written since `since`."""
+        with self._session() as session:
+            row = session.execute(
+                select(
+                    func.count(DraftRow.id),
+                    func.coalesce(func.sum(DraftRow.tokens_in + DraftRow.tokens_out), 0),
+                    func.coalesce(func.sum(DraftRow.cost_usd), 0.0),
+                ).where(DraftRow.created_at >= since, DraftRow.origin == "llm")
+            ).one()
+        return int(row[0]), int(row[1]), float(row[2])
 
     def audit_actions(self, since: datetime) -> list[tuple[int | None, str, str]]:
         """Return (mention id, actor, action) for every audit entry since `since`."""
@@ -334,6 +360,9 @@ class Store:
                     note=draft.note,
                     sources=[s.as_dict() for s in draft.sources],
                     author=author,
+                    tokens_in=draft.tokens_in,
+                    tokens_out=draft.tokens_out,
+                    cost_usd=draft.cost_usd,
                 )
             )
             row.status = target.value

@@ -1,0 +1,1 @@
+"""The language-model path: OpenAI-compatible endpoints through langchain-openai."""

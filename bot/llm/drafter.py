@@ -1,0 +1,88 @@
+"""The LLM drafter: the Drafter port over a chat model, with prompts from files.
+
+The mention goes in as delimited, untrusted data (closing tags in it are defused); passages go
+in numbered, and the model must say which ones it used. What comes back is checked by the same
+guards as every draft (bot.drafting.guards) before anyone sees it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from bot.domain import Draft, Mention, Source, Triage
+from bot.drafting.guards import MAX_CHARS
+from bot.llm.client import ChatModel, numbered
+from bot.prompts import load_template
+
+
+class DraftOut(BaseModel):
+    text: str = Field(description="the reply, starting with the author's @handle")
+    source_ids: list[int] = Field(description="numbers of the passages used, best first")
+    rationale: str = Field(description="one line for the reviewer")
+
+
+def defuse(text: str) -> str:
+    """Neutralise tags a stranger could use to close our delimiters (`</mention>`, `<system>`)."""
+    return re.sub(r"<\s*(/?)\s*([A-Za-z_|]+)", r"‹\1\2", text)
+
+
+class LlmDrafter:
+    """Drafter port backed by a chat model."""
+
+    origin = "llm"
+
+    def __init__(self, model: ChatModel, prompts: Path, brand: str, handle: str) -> None:
+        self.model = model
+        voice = (prompts / "brand_voice.md").read_text(encoding="utf-8")
+        self._system = load_template(prompts, "draft.system.md").render(
+            brand=brand,
+            handle=handle,
+            brand_voice=voice.replace("{brand}", brand).replace("{handle}", handle),
+            max_chars=MAX_CHARS,
+        )
+        self._user = load_template(prompts, "draft.user.md")
+
+    @property
+    def system_prompt(self) -> str:
+        return self._system
+
+    def draft(
+        self,
+        mention: Mention,
+        triage: Triage,
+        sources: Sequence[Source],
+        instruction: str | None = None,
+    ) -> Draft | None:
+        if not triage.should_reply:
+            return None
+        flags = ", ".join(triage.sorted_flags())
+        user = self._user.render(
+            author=defuse(mention.author or "unknown"),
+            followers=mention.followers if mention.followers is not None else "unknown",
+            language=triage.language,
+            text=defuse(mention.text),
+            triage=f"intent {triage.intent}, priority {triage.priority}"
+            + (f", flags {flags}" if flags else "")
+            + (f", escalated: {triage.escalate_reason}" if triage.escalate_reason else ""),
+            passages=numbered([f"({s.doc} · {s.ref}) {s.text}" for s in sources]),
+            instruction=f"\nReviewer's instruction: {defuse(instruction)}\n" if instruction else "",
+        )
+        out, usage = self.model.structured(DraftOut, self._system, user)
+        cited = tuple(sources[i - 1] for i in out.source_ids if 1 <= i <= len(sources))
+        text = out.text.strip()
+        handle = f"@{mention.author}" if mention.author else ""
+        if handle and not text.startswith(handle):
+            text = f"{handle} {text}"
+        return Draft(
+            text=text,
+            sources=cited or tuple(sources),
+            origin=self.origin,
+            note=out.rationale.strip() or None,
+            tokens_in=usage.input_tokens,
+            tokens_out=usage.output_tokens,
+            cost_usd=usage.cost_usd,
+        )

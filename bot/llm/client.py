@@ -34,7 +34,7 @@ class Usage:
 
 
 class CircuitBreaker:
-    """Opens after `threshold` consecutive failures; lets one trial call through after `cooldown`."""
+    """Opens after `threshold` failures in a row; after `cooldown`, lets one trial call through."""
 
     def __init__(
         self,

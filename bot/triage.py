@@ -95,7 +95,9 @@ class RuleTriager:
         if personal_data(mention.text) or any_match(rules.personal_data, plain):
             flags.add(Flag.PII)
 
-        variants = dict.fromkeys((probe, plain, mention.text))  # distinct spellings, in order
+        # The de-obfuscated text catches s p a c e d and l33t words; the raw text catches what
+        # normalising would blur (quotes, JSON keys). Patterns ignore case, so that is enough.
+        variants = dict.fromkeys((probe, mention.text))
         injection = next((p for v in variants if (p := any_match(rules.injection, v))), None)
         if injection:
             flags.add(Flag.INJECTION)

@@ -77,7 +77,7 @@ class FlakyPublisher(OutboxPublisher):
         return super().publish(mention, text, key, approver)
 
 
-def make_env(tmp_path: Path, embedder, publisher=None) -> Env:
+def make_env(tmp_path: Path, embedder, publisher=None, **extra_settings) -> Env:
     kb = tmp_path / "kb"
     shutil.copytree(SAMPLE_KB, kb)
     stub = SlackStub()
@@ -92,6 +92,7 @@ def make_env(tmp_path: Path, embedder, publisher=None) -> Env:
         slack_approvers=f"{APPROVER},SAPPROVERS",
         slack_oncall_group="SONCALL",
         slack_api_url=stub.url,
+        **extra_settings,
     )
     core = container.build_core(settings, embedder=embedder)
     store = container.build_store(settings)
@@ -382,3 +383,35 @@ def test_urgent_mentions_notify_the_oncall_group(env: Env) -> None:
     env.ingest("my power bank is smoking and smells burnt!!")
     [post] = env.stub.wait_for("chat.postMessage")
     assert "<!subteam^SONCALL>" in json.dumps(post.params["blocks"])
+
+
+def test_the_whole_flow_through_the_language_model(tmp_path: Path, embedder) -> None:
+    from tests.openai_stub import OpenAIStub, Reply
+
+    model = OpenAIStub()
+    model.script(
+        "DraftOut",
+        Reply(
+            {
+                "text": "@ann You have 30 days to return it.",
+                "source_ids": [1],
+                "rationale": "return window from the returns policy",
+            }
+        ),  # fmt: skip
+    )
+    env = make_env(tmp_path, embedder, openai_api_key="sk-test", openai_base_url=model.url)
+    try:
+        row = env.ingest("how long do I have to return my Pocket 20?")
+        [card] = env.stub.wait_for("chat.postMessage")
+        blob = json.dumps(card.params["blocks"])
+        assert "@ann You have 30 days to return it." in blob
+        assert "drafted by the language model" in blob
+        assert "return window from the returns policy" in blob
+        env.click(ids.APPROVE, row)
+        wait_until(lambda: env.status(row) is Status.POSTED, what="posted")
+        assert env.outbox_lines()[0]["text"] == "@ann You have 30 days to return it."
+        assert env.store.llm_spend(env.store.get(row).received_at)[0] == 1
+    finally:
+        env._server.close()  # type: ignore[attr-defined]
+        env.stub.close()
+        model.close()

@@ -397,7 +397,7 @@ def test_the_whole_flow_through_the_language_model(tmp_path: Path, embedder) -> 
                 "source_ids": [1],
                 "rationale": "return window from the returns policy",
             }
-        ),  # fmt: skip
+        ),
     )
     env = make_env(tmp_path, embedder, openai_api_key="sk-test", openai_base_url=model.url)
     try:

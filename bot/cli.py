@@ -10,6 +10,7 @@ import json
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -207,9 +208,15 @@ def ingest(
     file: Annotated[Path, typer.Argument(help="Mentions, one JSON object per line")],
     knowledge: KnowledgeOpt = None,
     data_dir: DataOpt = None,
+    follow: Annotated[
+        bool, typer.Option("--follow", help="Keep reading as the file grows (like tail -F)")
+    ] = False,
 ) -> None:
     """Store new mentions from a JSONL file and triage and draft them (skips known ones)."""
     settings = _settings(knowledge_dir=knowledge, data_dir=data_dir)
+    if follow:
+        _ingest_follow(settings, file)
+        return
     lines, errors = _read(file)
     store = container.build_store(settings)
     added = store.add_mentions(line.mention for line in lines)
@@ -219,6 +226,33 @@ def ingest(
     out.print(f"stored {len(added)} new mention(s), skipped {skipped} already stored")
     if errors:
         raise typer.Exit(1)
+
+
+def _ingest_follow(settings: Settings, path: Path) -> None:
+    from bot.feeds import follow_lines
+
+    core = _core(settings, quiet=True)
+    store = container.build_store(settings)
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    err.print(f"following {escape(str(path))}; Ctrl-C to stop")
+    for batch in follow_lines(path, stop):
+        mentions = []
+        for item in read_lines(line for _, line in batch):
+            if isinstance(item, LineError):
+                number = batch[item.line - 1][0]
+                err.print(f"[red]{escape(str(path))}:{number}:[/] {escape(item.message)}")
+            else:
+                mentions.append(item.mention)
+        added = store.add_mentions(mentions)
+        summary = _process_new(core, store)
+        if added:
+            out.print(f"stored {len(added)} new mention(s); drafted {summary.drafted}")
 
 
 def _process_new(core: container.Core, store: Any) -> Summary:
@@ -291,6 +325,24 @@ def run(
 
 
 @app.command()
+def worker(knowledge: KnowledgeOpt = None, data_dir: DataOpt = None) -> None:
+    """Draft new mentions and post their cards, until SIGTERM (Procfile `worker:`)."""
+    settings = _settings(knowledge_dir=knowledge, data_dir=data_dir)
+    core = _core(settings, quiet=True)
+    runner = container.build_worker(core, container.build_store(settings))
+
+    def stop(_signum: int, _frame: object) -> None:
+        err.print("stopping: finishing the current round…")
+        runner.request_stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    carding = "posting cards" if runner.desk else "no Slack settings: drafting only"
+    out.print(f"worker running ({carding})")
+    runner.run_forever()
+
+
+@app.command()
 def serve(
     knowledge: KnowledgeOpt = None,
     data_dir: DataOpt = None,
@@ -301,6 +353,7 @@ def serve(
     from gunicorn.app.base import BaseApplication
 
     from bot.web import create_wsgi
+    from bot.webhook import MentionWebhook
 
     settings = _settings(knowledge_dir=knowledge, data_dir=data_dir, port=port)
     try:
@@ -312,7 +365,10 @@ def serve(
     def factory() -> Any:
         parts = _slack_runtime(settings, socket_mode=False)
         parts.runner.start()
-        return create_wsgi(parts.app)
+        webhook = None
+        if settings.webhook_secret is not None:
+            webhook = MentionWebhook(parts.runner.store, settings.webhook_secret.get_secret_value())
+        return create_wsgi(parts.app, webhook)
 
     class Server(BaseApplication):
         def load_config(self) -> None:

@@ -221,6 +221,21 @@ def build_slack(
     return SlackParts(app=app, desk=desk, runner=Runner(core.pipeline, store, desk, review))
 
 
+def build_worker(core: Core, store: Store) -> Runner:
+    """The worker's runner: drafts new mentions, and cards them when Slack is configured."""
+    from bot.runtime import Runner
+
+    settings = core.settings
+    desk = None
+    if settings.slack_bot_token and settings.slack_review_channel:
+        from bot.slack.app import build_client
+        from bot.slack.cards import CardDesk
+
+        client = build_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+        desk = CardDesk(client, store, settings.slack_review_channel, settings.slack_oncall_group)
+    return Runner(core.pipeline, store, desk, build_review(core, store))
+
+
 def default_feed() -> Path:
     """Return the bundled sample feed used by `bot demo`."""
     return Path(__file__).resolve().parent.parent / "samples" / "mentions.jsonl"

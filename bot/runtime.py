@@ -30,7 +30,7 @@ class Runner:
     """Polls the store; `run_once()` is one round, `start()` runs rounds in a daemon thread."""
 
     def __init__(
-        self, pipeline: Pipeline, store: Store, desk: CardDesk, review: ReviewService
+        self, pipeline: Pipeline, store: Store, desk: CardDesk | None, review: ReviewService
     ) -> None:
         self.pipeline = pipeline
         self.store = store
@@ -50,7 +50,7 @@ class Runner:
                     report.drafted += 1
                 except LookupError:
                     pass  # another process drafted it first
-        report.carded = len(self.desk.post_new())
+        report.carded = len(self.desk.post_new()) if self.desk is not None else 0
         report.settled = len(self.review.settle_unknown())
         return report
 
@@ -67,6 +67,21 @@ class Runner:
 
         self._thread = threading.Thread(target=loop, name="runner", daemon=True)
         self._thread.start()
+
+    def run_forever(self, interval: float = 0.5) -> None:
+        """Run rounds in this thread until `stop()` (SIGTERM finishes the round in progress)."""
+        while not self._stop.is_set():
+            try:
+                report = self.run_once()
+                if report.drafted or report.carded or report.settled:
+                    log.info("worker: %s", report)
+            except Exception:
+                log.exception("worker round failed")
+            self._stop.wait(interval)
+
+    def request_stop(self) -> None:
+        """Ask the loop to end after the current round (safe from a signal handler)."""
+        self._stop.set()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the current round and stop (for SIGTERM)."""

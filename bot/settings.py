@@ -71,14 +71,22 @@ class Settings(BaseSettings):
         "https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
     )
     port: int = Field(3000, ge=1, le=65535, validation_alias=AliasChoices("PORT"))
+    webhook_secret: SecretStr | None = Field(None, validation_alias=AliasChoices("WEBHOOK_SECRET"))
 
-    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret")
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", "webhook_secret")
     @classmethod
     def _real_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value().strip():
             return None
         if value.get_secret_value().strip().lower() in _PLACEHOLDERS:
             raise ValueError("is a placeholder; set the real value or leave it unset")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (use a random secret)")
         return value
 
     @field_validator(

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from slack_bolt import App
 
     from bot.domain import Draft
+    from bot.networks.poller import XPoller
+    from bot.networks.x import XClient
     from bot.runtime import Runner
     from bot.slack.cards import CardDesk
 
@@ -167,9 +169,41 @@ def build_store(settings: Settings) -> Store:
     return Store(make_engine(settings.sqlalchemy_url))
 
 
-def build_publisher(settings: Settings) -> ReplyPublisher:
-    """The outbox until a network adapter is configured."""
-    return OutboxPublisher(settings.data_dir / "outbox.jsonl")
+def build_x(settings: Settings) -> XClient | None:
+    """The X adapter when X credentials are set."""
+    if not settings.x_configured:
+        return None
+    from bot.networks.x import XClient
+
+    secret = lambda value: value.get_secret_value() if value else None  # noqa: E731
+    return XClient(
+        bearer_token=secret(settings.x_bearer_token),
+        api_key=secret(settings.x_api_key),
+        api_secret=secret(settings.x_api_secret),
+        access_token=secret(settings.x_access_token),
+        access_secret=secret(settings.x_access_token_secret),
+        handle=settings.brand_handle,
+        api_url=settings.x_api_url,
+        search_query=settings.x_search_query,
+    )
+
+
+def build_publisher(settings: Settings, x: XClient | None = None) -> ReplyPublisher:
+    """X replies go to X when it can post; everything else (and X without keys) to the outbox."""
+    from bot.publishers import RoutingPublisher
+
+    outbox = OutboxPublisher(settings.data_dir / "outbox.jsonl")
+    x = x or build_x(settings)
+    if x is None or not settings.x_can_post:
+        return outbox
+    return RoutingPublisher({"x": x, "x_search": x}, outbox)
+
+
+def build_sources(settings: Settings, store: Store, x: XClient | None = None) -> list[XPoller]:
+    from bot.networks.poller import XPoller
+
+    x = x or build_x(settings)
+    return [XPoller(x, store, settings.x_poll_seconds)] if x is not None else []
 
 
 def build_review(
@@ -202,7 +236,8 @@ def build_slack(
     settings.require_slack(socket_mode)
     assert settings.slack_bot_token and settings.slack_review_channel  # checked just above
     client = build_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-    review = build_review(core, store, publisher)
+    x = build_x(settings)
+    review = build_review(core, store, publisher or build_publisher(settings, x))
     desk = CardDesk(client, store, settings.slack_review_channel, settings.slack_oncall_group)
     users, groups = settings.approver_ids
     deps = SlackDeps(
@@ -218,7 +253,8 @@ def build_slack(
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
     app = build_app(deps, client, secret, socket_mode=socket_mode)
-    return SlackParts(app=app, desk=desk, runner=Runner(core.pipeline, store, desk, review))
+    runner = Runner(core.pipeline, store, desk, review, build_sources(settings, store, x))
+    return SlackParts(app=app, desk=desk, runner=runner)
 
 
 def build_worker(core: Core, store: Store) -> Runner:
@@ -233,7 +269,9 @@ def build_worker(core: Core, store: Store) -> Runner:
 
         client = build_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
         desk = CardDesk(client, store, settings.slack_review_channel, settings.slack_oncall_group)
-    return Runner(core.pipeline, store, desk, build_review(core, store))
+    x = build_x(settings)
+    review = build_review(core, store, build_publisher(settings, x))
+    return Runner(core.pipeline, store, desk, review, build_sources(settings, store, x))
 
 
 def default_feed() -> Path:

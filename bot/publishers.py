@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.domain import Mention
-from bot.review import PostResult, PublishError
+from bot.review import PostResult, PublishError, ReplyPublisher
 
 
 class OutboxPublisher:
@@ -60,3 +60,18 @@ class OutboxPublisher:
 
     def _result(self, line: int) -> PostResult:
         return PostResult(id=f"outbox:{line}", where=f"{self.path.name} line {line}")
+
+
+class RoutingPublisher:
+    """Sends each reply to its mention's network; anything without an adapter to the outbox."""
+
+    def __init__(self, routes: dict[str, ReplyPublisher], default: ReplyPublisher) -> None:
+        self.routes = routes
+        self.default = default
+
+    def publish(self, mention: Mention, text: str, key: str, approver: str) -> PostResult:
+        return self.routes.get(mention.network, self.default).publish(mention, text, key, approver)
+
+    def find(self, key: str) -> PostResult | None:
+        network = key.partition(":")[0]
+        return self.routes.get(network, self.default).find(key)

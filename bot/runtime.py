@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.pipeline import Pipeline
 from bot.review import ReviewService
@@ -19,8 +21,15 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 
+class Source(Protocol):
+    """A mention source the runner polls (X today)."""
+
+    def poll_if_due(self) -> int: ...
+
+
 @dataclass
 class RoundReport:
+    fetched: int = 0
     drafted: int = 0
     carded: int = 0
     settled: int = 0
@@ -30,8 +39,14 @@ class Runner:
     """Polls the store; `run_once()` is one round, `start()` runs rounds in a daemon thread."""
 
     def __init__(
-        self, pipeline: Pipeline, store: Store, desk: CardDesk | None, review: ReviewService
+        self,
+        pipeline: Pipeline,
+        store: Store,
+        desk: CardDesk | None,
+        review: ReviewService,
+        sources: Sequence[Source] = (),
     ) -> None:
+        self.sources = list(sources)
         self.pipeline = pipeline
         self.store = store
         self.desk = desk
@@ -41,6 +56,11 @@ class Runner:
 
     def run_once(self) -> RoundReport:
         report = RoundReport()
+        for source in self.sources:
+            try:
+                report.fetched += source.poll_if_due()
+            except Exception:  # a source failing must not stop drafting and carding
+                log.exception("polling %s failed", type(source).__name__)
         pending = self.store.new_mentions(limit=100)
         if pending:
             outcomes = self.pipeline.process_many([m for _, m in pending])
@@ -59,7 +79,7 @@ class Runner:
             while not self._stop.is_set():
                 try:
                     report = self.run_once()
-                    if report.drafted or report.carded or report.settled:
+                    if report.fetched or report.drafted or report.carded or report.settled:
                         log.info("runner: %s", report)
                 except Exception:  # keep the loop alive; the next round retries
                     log.exception("runner round failed")
@@ -73,7 +93,7 @@ class Runner:
         while not self._stop.is_set():
             try:
                 report = self.run_once()
-                if report.drafted or report.carded or report.settled:
+                if report.fetched or report.drafted or report.carded or report.settled:
                     log.info("worker: %s", report)
             except Exception:
                 log.exception("worker round failed")

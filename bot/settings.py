@@ -73,7 +73,40 @@ class Settings(BaseSettings):
     port: int = Field(3000, ge=1, le=65535, validation_alias=AliasChoices("PORT"))
     webhook_secret: SecretStr | None = Field(None, validation_alias=AliasChoices("WEBHOOK_SECRET"))
 
-    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", "webhook_secret")
+    # X (Twitter)
+    x_bearer_token: SecretStr | None = Field(None, validation_alias=AliasChoices("X_BEARER_TOKEN"))
+    x_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("X_API_KEY"))
+    x_api_secret: SecretStr | None = Field(None, validation_alias=AliasChoices("X_API_SECRET"))
+    x_access_token: SecretStr | None = Field(None, validation_alias=AliasChoices("X_ACCESS_TOKEN"))
+    x_access_token_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("X_ACCESS_TOKEN_SECRET")
+    )
+    x_search_query: str | None = Field(None, validation_alias=AliasChoices("X_SEARCH_QUERY"))
+    x_api_url: str = Field("https://api.twitter.com", validation_alias=AliasChoices("X_API_URL"))
+    x_poll_seconds: float = Field(60.0, gt=0, validation_alias=AliasChoices("X_POLL_SECONDS"))
+
+    @property
+    def x_configured(self) -> bool:
+        """Reading needs a bearer token or user keys; posting needs the four user keys."""
+        return bool(self.x_bearer_token or self.x_can_post)
+
+    @property
+    def x_can_post(self) -> bool:
+        return all(
+            (self.x_api_key, self.x_api_secret, self.x_access_token, self.x_access_token_secret)
+        )
+
+    @field_validator(
+        "slack_bot_token",
+        "slack_app_token",
+        "slack_signing_secret",
+        "webhook_secret",
+        "x_bearer_token",
+        "x_api_key",
+        "x_api_secret",
+        "x_access_token",
+        "x_access_token_secret",
+    )
     @classmethod
     def _real_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value().strip():
@@ -155,7 +188,7 @@ class Settings(BaseSettings):
             raise ValueError("is a placeholder; set a real key or leave it unset")
         return value
 
-    @field_validator("database_url", "openai_base_url", "openai_embedding_model")
+    @field_validator("database_url", "openai_base_url", "openai_embedding_model", "x_search_query")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None

@@ -178,3 +178,11 @@ def test_a_failure_is_shown_and_a_missing_draft_cannot_be_approved() -> None:
     assert "Something failed" in blob and "TimeoutError" in blob and "No draft yet" in blob
     assert action_ids(message) == ["edit", "regenerate", "escalate", "reject"]
     assert "initial_value" not in json.dumps(blocks.edit_modal(record(draft=None)))
+
+
+def test_a_post_found_by_keyword_search_offers_open_on_x_instead_of_posting() -> None:
+    mention = replace(record().mention, network="x_search")
+    message = blocks.card(record(mention=mention), NOW)
+    first = next(b for b in message["blocks"] if b["type"] == "actions")["elements"][0]
+    assert first["action_id"] == ids.OPEN_ON_X and first["url"] == mention.url
+    assert "approve" not in action_ids(message)

@@ -195,6 +195,14 @@ def _state_blocks(record: MentionRecord, ref: ids.Ref, now: datetime) -> list[Bl
     ]
     if record.draft is None:
         buttons = buttons[1:]  # nothing to approve yet
+    elif record.mention.network == "x_search" and record.mention.url:
+        # Found by keyword search: X lets the API reply only to posts that tag the account.
+        buttons[0] = {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Open on X to reply"},
+            "action_id": ids.OPEN_ON_X,
+            "url": record.mention.url[:3000],
+        }
     if status is Status.DRAFTED:
         buttons.append(_button("Escalate", ids.ESCALATE, ref))
     buttons.append(_button("Reject", ids.REJECT, ref, "danger"))

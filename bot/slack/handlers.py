@@ -130,6 +130,9 @@ class Handlers:
             self._tell(client, body, user, f"Could not post in the expert channel: {error}.")
         self.deps.cards.refresh(ref.mention)
 
+    def handle_link_click(self, ack: Ack) -> None:
+        ack()  # the browser opens the link; nothing to do here
+
     # -- modals ----------------------------------------------------------------------------
 
     def handle_edit_submission(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

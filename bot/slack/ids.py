@@ -17,6 +17,7 @@ ESCALATE = "escalate"
 REJECT = "reject"
 RETRY_POST = "retry_post"
 SAVE_TO_KB = "save_to_kb"
+OPEN_ON_X = "open_on_x"  # a link button; Slack still tells the app it was clicked
 
 EDIT_VIEW = "edit_view"
 REJECT_VIEW = "reject_view"

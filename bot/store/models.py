@@ -121,6 +121,16 @@ class AuditRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
+class CursorRow(Base):
+    """Where a source stopped reading (X's since_id), so a restart resumes there."""
+
+    __tablename__ = "cursors"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
 class SeenEventRow(Base):
     """Slack event ids already handled: Slack retries deliveries, we act once."""
 

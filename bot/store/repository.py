@@ -32,7 +32,15 @@ from bot.domain import (
     Triage,
     transition,
 )
-from bot.store.models import AuditRow, Base, DraftRow, MentionRow, SeenEventRow, now
+from bot.store.models import (
+    AuditRow,
+    Base,
+    CursorRow,
+    DraftRow,
+    MentionRow,
+    SeenEventRow,
+    now,
+)
 
 
 class StoreError(RuntimeError):
@@ -414,6 +422,19 @@ class Store:
 
     def set_expert_thread(self, row_id: int, channel: str, ts: str) -> None:
         self._set(row_id, expert_channel=channel, expert_ts=ts)
+
+    def cursor(self, name: str) -> str | None:
+        with self._session() as session:
+            row = session.get(CursorRow, name)
+            return row.value if row else None
+
+    def set_cursor(self, name: str, value: str) -> None:
+        with self._session() as session, session.begin():
+            row = session.get(CursorRow, name)
+            if row is None:
+                session.add(CursorRow(name=name, value=value))
+            else:
+                row.value, row.at = value, now()
 
     def seen_event(self, event_id: str) -> bool:
         """Record a Slack event id; return True if it had been seen before."""

@@ -1,0 +1,1 @@
+"""Network adapters: where mentions come from and where approved replies go."""

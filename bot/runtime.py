@@ -8,9 +8,12 @@ and a post left half-done by a crash is looked up before anything is retried.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from bot.pipeline import Pipeline
@@ -45,8 +48,11 @@ class Runner:
         desk: CardDesk | None,
         review: ReviewService,
         sources: Sequence[Source] = (),
+        lease: timedelta = timedelta(minutes=2),
     ) -> None:
         self.sources = list(sources)
+        self.lease = lease
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
         self.pipeline = pipeline
         self.store = store
         self.desk = desk
@@ -61,7 +67,7 @@ class Runner:
                 report.fetched += source.poll_if_due()
             except Exception:  # a source failing must not stop drafting and carding
                 log.exception("polling %s failed", type(source).__name__)
-        pending = self.store.new_mentions(limit=100)
+        pending = self.store.claim_new(self.worker_id, limit=100, lease=self.lease)
         if pending:
             outcomes = self.pipeline.process_many([m for _, m in pending])
             for (row_id, _), outcome in zip(pending, outcomes, strict=True):

@@ -248,7 +248,12 @@ def test_regenerate_with_an_instruction(env: Env) -> None:
     after = env.store.get(row).draft
     assert after.text.startswith("@ann ") and len(after.text) <= 280
     assert not after.text.endswith(("Anything else, just ask!", "Hope that helps!"))
-    assert ("UANY", "regenerate") in {(a, b) for _, a, b in env.store.audit_actions(before_time)}
+    wait_until(
+        lambda: (
+            ("UANY", "regenerate") in {(a, b) for _, a, b in env.store.audit_actions(before_time)}
+        ),
+        what="audit entry",
+    )
     env.stub.wait_for("chat.update")
 
 

@@ -56,6 +56,9 @@ class MentionRow(Base):
     rationale: Mapped[str | None] = mapped_column(Text)
     needs_dm: Mapped[bool] = mapped_column(Boolean, default=False)
     problem: Mapped[str | None] = mapped_column(Text)  # what failed while processing it
+    # a worker's lease on a NEW mention; a killed worker's lease expires and another takes it
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # the review card in Slack: claimed ("posting") before it is sent, so it is sent once
     card_state: Mapped[str | None] = mapped_column(String(10), index=True)
     card_channel: Mapped[str | None] = mapped_column(String(40))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from bot.domain import (
     Triage,
     transition,
 )
+from bot.store.migrate import upgrade
 from bot.store.models import (
     AuditRow,
     Base,
@@ -137,7 +138,13 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._session = sessionmaker(engine, expire_on_commit=False)
-        Base.metadata.create_all(engine)
+        tables = set(inspect(engine).get_table_names())
+        if "mentions" in tables and "alembic_version" not in tables:
+            raise StoreError(
+                f"the database at {engine.url.render_as_string(hide_password=True)} was created "
+                "by an older version, before migrations; move it aside and run again"
+            )
+        upgrade(engine)
         self._check_schema()
 
     def _check_schema(self) -> None:
@@ -186,6 +193,44 @@ class Store:
                 added.append((mention, row_id))
         return added
 
+    def claim_new(
+        self, worker: str, limit: int = 50, lease: timedelta = timedelta(minutes=2)
+    ) -> list[tuple[int, Mention]]:
+        """Lease up to `limit` NEW mentions to `worker`: each goes to exactly one worker, and a
+        lease that runs out (the worker was killed) lets another worker take the mention.
+
+        On Postgres, `FOR UPDATE SKIP LOCKED` lets workers claim side by side without waiting;
+        SQLite serialises writers, so the same statement is atomic there too.
+        """
+        moment = now()
+        with self._session() as session, session.begin():
+            candidates = (
+                select(MentionRow.id)
+                .where(
+                    MentionRow.status == Status.NEW.value,
+                    or_(MentionRow.claimed_until.is_(None), MentionRow.claimed_until < moment),
+                )
+                .order_by(MentionRow.id)
+                .limit(limit)
+            )
+            claim = update(MentionRow).values(claimed_by=worker, claimed_until=moment + lease)
+            if session.get_bind().dialect.name == "postgresql":
+                ids = list(session.scalars(candidates.with_for_update(skip_locked=True)).all())
+                if ids:
+                    session.execute(claim.where(MentionRow.id.in_(ids)))
+            else:  # one UPDATE … RETURNING statement: atomic under SQLite's single writer
+                ids = list(
+                    session.scalars(
+                        claim.where(MentionRow.id.in_(candidates.scalar_subquery())).returning(
+                            MentionRow.id
+                        )
+                    ).all()
+                )
+            if not ids:
+                return []
+            rows = session.scalars(select(MentionRow).where(MentionRow.id.in_(ids))).all()
+            return sorted((r.id, r.to_mention()) for r in rows)
+
     def new_mentions(self, limit: int = 500) -> list[tuple[int, Mention]]:
         with self._session() as session:
             rows = session.scalars(
@@ -218,6 +263,8 @@ class Store:
                     rationale=t.rationale,
                     needs_dm=t.needs_dm,
                     problem=outcome.problem,
+                    claimed_by=None,
+                    claimed_until=None,
                     updated_at=now(),
                 ),
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -271,7 +272,9 @@ def build_worker(core: Core, store: Store) -> Runner:
         desk = CardDesk(client, store, settings.slack_review_channel, settings.slack_oncall_group)
     x = build_x(settings)
     review = build_review(core, store, build_publisher(settings, x))
-    return Runner(core.pipeline, store, desk, review, build_sources(settings, store, x))
+    lease = timedelta(seconds=settings.claim_seconds)
+    sources = build_sources(settings, store, x)
+    return Runner(core.pipeline, store, desk, review, sources, lease, settings.claim_batch)
 
 
 def default_feed() -> Path:

@@ -49,7 +49,9 @@ class Runner:
         review: ReviewService,
         sources: Sequence[Source] = (),
         lease: timedelta = timedelta(minutes=2),
+        batch: int = 50,
     ) -> None:
+        self.batch = batch
         self.sources = list(sources)
         self.lease = lease
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
@@ -67,12 +69,12 @@ class Runner:
                 report.fetched += source.poll_if_due()
             except Exception:  # a source failing must not stop drafting and carding
                 log.exception("polling %s failed", type(source).__name__)
-        pending = self.store.claim_new(self.worker_id, limit=100, lease=self.lease)
+        pending = self.store.claim_new(self.worker_id, limit=self.batch, lease=self.lease)
         if pending:
             outcomes = self.pipeline.process_many([m for _, m in pending])
             for (row_id, _), outcome in zip(pending, outcomes, strict=True):
                 try:
-                    self.store.save_outcome(row_id, outcome)
+                    self.store.save_outcome(row_id, outcome, actor=self.worker_id)
                     report.drafted += 1
                 except LookupError:
                     pass  # another process drafted it first

@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     x_search_query: str | None = Field(None, validation_alias=AliasChoices("X_SEARCH_QUERY"))
     x_api_url: str = Field("https://api.twitter.com", validation_alias=AliasChoices("X_API_URL"))
     x_poll_seconds: float = Field(60.0, gt=0, validation_alias=AliasChoices("X_POLL_SECONDS"))
+    claim_seconds: float = Field(120.0, gt=0, validation_alias=AliasChoices("BOT_CLAIM_SECONDS"))
+    claim_batch: int = Field(50, ge=1, le=1000, validation_alias=AliasChoices("BOT_CLAIM_BATCH"))
 
     @property
     def x_configured(self) -> bool:

@@ -8,6 +8,7 @@ its own here: its default embedding function downloads a model, so vectors are a
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -102,7 +103,18 @@ class KnowledgeIndex:
     # -- public -----------------------------------------------------------------------------
 
     def sync(self, knowledge_dir: Path, progress: Progress | None = None) -> SyncReport:
-        """Bring the collection in line with `knowledge_dir`, touching only what changed."""
+        """Bring the collection in line with `knowledge_dir`, touching only what changed.
+
+        Several processes may share a data directory (workers and a web process on one
+        machine): a file lock makes them sync one at a time, and each re-reads the manifest
+        under the lock, so the second finds the work done.
+        """
+        with (self.root / "sync.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._manifest = self._read_manifest()
+            return self._sync(knowledge_dir, progress)
+
+    def _sync(self, knowledge_dir: Path, progress: Progress | None) -> SyncReport:
         report = SyncReport()
         root_id = str(knowledge_dir.resolve())
         if (

@@ -241,7 +241,7 @@ class Store:
             ).all()
             return [(r.id, r.to_mention()) for r in rows]
 
-    def save_outcome(self, row_id: int, outcome: Outcome) -> Status:
+    def save_outcome(self, row_id: int, outcome: Outcome, actor: str = "bot") -> Status:
         """Record triage and draft for a NEW mention and move it to its review status."""
         t = outcome.triage
         target = Status.DRAFTED if t.should_reply else Status.NO_REPLY
@@ -283,7 +283,7 @@ class Store:
                         cost_usd=outcome.draft.cost_usd,
                     )
                 )
-            session.add(AuditRow(mention_id=row_id, actor="bot", action=f"triaged:{target.value}"))
+            session.add(AuditRow(mention_id=row_id, actor=actor, action=f"triaged:{target.value}"))
         return target
 
     # -- reading -----------------------------------------------------------------------------

@@ -39,14 +39,20 @@ def run(workers: int, mentions: int, latency: float, work: Path) -> float:
     model = OpenAIStub()
     slow = [Reply(delay=latency) for _ in range(mentions * 4)]
     model.script("TriageOut", *slow)
-    model.script("DraftOut", *[Reply(
-        {"text": "@u Thanks, we'll look into it!", "source_ids": [], "rationale": "bench"},
-        delay=latency) for _ in range(mentions * 4)])  # fmt: skip
+    answer = {"text": "@u Thanks, we'll look into it!", "source_ids": [], "rationale": "bench"}
+    model.script("DraftOut", *[Reply(answer, delay=latency) for _ in range(mentions * 4)])
     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
     store = Store(make_engine(url.replace("postgresql://", "postgresql+psycopg://")))
-    env = {**os.environ, "DATABASE_URL": url, "BOT_DATA_DIR": str(work / "data"),
-           "BOT_KNOWLEDGE_DIR": str(ROOT / "knowledge"), "OPENAI_API_KEY": "sk-bench",
-           "OPENAI_BASE_URL": model.url, "BOT_CLAIM_BATCH": "1", "BOT_LOG_LEVEL": "WARNING"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "BOT_DATA_DIR": str(work / "data"),
+        "BOT_KNOWLEDGE_DIR": str(ROOT / "knowledge"),
+        "OPENAI_API_KEY": "sk-bench",
+        "OPENAI_BASE_URL": model.url,
+        "BOT_CLAIM_BATCH": "1",
+        "BOT_LOG_LEVEL": "WARNING",
+    }
     bot = Path(sys.executable).with_name("bot")
     procs = [
         subprocess.Popen([bot, "worker"], env=env, cwd=work, stdout=subprocess.PIPE, text=True)

@@ -124,17 +124,20 @@ class ReviewService:
                 post_error=str(exc),
             )
             return ActionResult(False, self.store.get(row_id), f"Posting failed: {exc}")
+        self._posted(row_id, result, "posted")
+        return ActionResult(True, self.store.get(row_id))
+
+    def _posted(self, row_id: int, result: PostResult, action: str) -> None:
         self.store.move(
             row_id,
             [Status.APPROVED],
             Status.POSTED,
             actor="bot",
-            action="posted",
+            action=action,
             posted_id=result.id,
             posted_url=result.url or result.where,
             posted_at=self.clock(),
         )
-        return ActionResult(True, self.store.get(row_id))
 
     def edit(self, row_id: int, user: str, text: str) -> ActionResult:
         """Replace the draft with an editor's text (validated) and keep it awaiting approval."""
@@ -206,16 +209,7 @@ class ReviewService:
                 continue
             found = self.publisher.find(post_key(record.mention))
             if found is not None:
-                self.store.move(
-                    record.row_id,
-                    [Status.APPROVED],
-                    Status.POSTED,
-                    actor="bot",
-                    action="posted(recovered)",
-                    posted_id=found.id,
-                    posted_url=found.url or found.where,
-                    posted_at=self.clock(),
-                )
+                self._posted(record.row_id, found, "posted(recovered)")
             else:
                 self.store.move(
                     record.row_id,

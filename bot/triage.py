@@ -100,31 +100,13 @@ class RuleTriager:
         variants = dict.fromkeys((probe, mention.text))
         injection = next((p for v in variants if (p := any_match(rules.injection, v))), None)
         if injection:
-            flags.add(Flag.INJECTION)
-            return Triage(
-                intent=Intent.INJECTION,
-                sentiment=sentiment,
-                priority=Priority.LOW,
-                escalate=False,
-                escalate_reason=None,
-                flags=frozenset(flags),
-                language=language,
-                rationale="tries to instruct the bot; treated as data and not answered",
-            )
+            why = "tries to instruct the bot; treated as data and not answered"
+            return _blocked(Intent.INJECTION, Flag.INJECTION, sentiment, flags, language, why)
 
         spam_score = sum(weight for pattern, weight in rules.spam if pattern.search(probe))
         if spam_score >= rules.spam_threshold:
-            flags.add(Flag.SPAM)
-            return Triage(
-                intent=Intent.SPAM,
-                sentiment=sentiment,
-                priority=Priority.LOW,
-                escalate=False,
-                escalate_reason=None,
-                flags=frozenset(flags),
-                language=language,
-                rationale=f"spam signals (score {spam_score:.1f})",
-            )
+            why = f"spam signals (score {spam_score:.1f})"
+            return _blocked(Intent.SPAM, Flag.SPAM, sentiment, flags, language, why)
 
         safety = self._safety_incident(plain)
         if safety:
@@ -236,3 +218,19 @@ class RuleTriager:
         return complaint_cue and bool(
             rules.sarcasm_praise.search(plain) and rules.sarcasm_problem.search(plain)
         )
+
+
+def _blocked(
+    intent: Intent, flag: Flag, sentiment: float, flags: set[Flag], language: str, why: str
+) -> Triage:
+    """A mention that gets no reply: low priority, not escalated, flagged."""
+    return Triage(
+        intent=intent,
+        sentiment=sentiment,
+        priority=Priority.LOW,
+        escalate=False,
+        escalate_reason=None,
+        flags=frozenset(flags | {flag}),
+        language=language,
+        rationale=why,
+    )

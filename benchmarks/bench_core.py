@@ -133,22 +133,24 @@ def bench_retrieval(embedder: WordLlamaEmbedder, work: Path, n: int) -> None:
     print(f"retrieval with {n:,} review chunks: p50 {p50:.1f} ms, p95 {p95:.1f} ms "
           f"{target(p95, 20, 'ms')}")  # fmt: skip
 
-    # HNSW recall: Chroma's top-5 against exact cosine search over the same vectors.
-    chunks = retriever.chunks
-    vectors = embedder.embed([c.index_text for c in chunks])
-    qvecs = embedder.embed(queries)
-    exact = np.argsort(-(qvecs @ vectors.T), axis=1)[:, :5]
-    ids = [c.id for c in chunks]
-    approx = index.query(qvecs, 5)
-    recall = np.mean(
-        [
-            len({ids[j] for j in exact[i]} & {cid for cid, _ in approx[i]}) / 5
-            for i in range(len(queries))
-        ]
-    )
+    recall = recall_at_5(index, embedder, queries)
     print(f"HNSW top-5 recall vs exact at {n:,} chunks (M={index.hnsw.max_neighbors}, "
           f"ef_construction={index.hnsw.ef_construction}, ef_search={index.hnsw.ef_search}): "
           f"{recall:.3f} {target(float(recall), 0.95, '', lower_is_better=False)}")  # fmt: skip
+
+
+def recall_at_5(index: KnowledgeIndex, embedder: WordLlamaEmbedder, queries: list[str]) -> float:
+    """Chroma's top-5 against exact cosine search over the same vectors, averaged."""
+    chunks = index.chunks()
+    vectors = embedder.embed([c.index_text for c in chunks])
+    qvecs = embedder.embed(queries)
+    exact = np.argsort(-(qvecs @ vectors.T), axis=1)[:, :5]
+    approx = index.query(qvecs, 5)
+    hits = [
+        len({chunks[j].id for j in exact[i]} & {cid for cid, _ in approx[i]}) / 5
+        for i in range(len(queries))
+    ]
+    return float(np.mean(hits))
 
 
 def bench_default_hnsw_recall(embedder: WordLlamaEmbedder, work: Path, n: int) -> None:
@@ -156,19 +158,7 @@ def bench_default_hnsw_recall(embedder: WordLlamaEmbedder, work: Path, n: int) -
     kb = work / "kb_large"
     index = KnowledgeIndex(work / "default_hnsw", embedder, hnsw=HnswParams(16, 100, 10))
     index.sync(kb)
-    chunks = HybridRetriever(index, embedder).chunks
-    vectors = embedder.embed([c.index_text for c in chunks])
-    queries = [f"{q} {p}" for q in QUERIES for p in PRODUCTS[:5]]
-    qvecs = embedder.embed(queries)
-    exact = np.argsort(-(qvecs @ vectors.T), axis=1)[:, :5]
-    ids = [c.id for c in chunks]
-    approx = index.query(qvecs, 5)
-    recall = np.mean(
-        [
-            len({ids[j] for j in exact[i]} & {c for c, _ in approx[i]}) / 5
-            for i in range(len(queries))
-        ]
-    )
+    recall = recall_at_5(index, embedder, [f"{q} {p}" for q in QUERIES for p in PRODUCTS[:5]])
     print(f"  for comparison, Chroma's defaults (M=16, ef_construction=100, ef_search=10): "
           f"{recall:.3f}")  # fmt: skip
 

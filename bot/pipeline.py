@@ -11,8 +11,8 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 
-from bot.domain import Draft, Flag, Intent, Mention, Outcome, Triage
-from bot.drafting.grounding import Grounder
+from bot.domain import Draft, Flag, Intent, Mention, Outcome, Source, Triage
+from bot.drafting.grounding import Grounder, subquestions
 from bot.drafting.guards import GuardRules, violations
 from bot.ports import Drafter, KnowledgeBase, TriageRefiner
 from bot.triage import RuleTriager
@@ -53,9 +53,7 @@ class Pipeline:
         wanted = [i for i, t in enumerate(triages) if t.should_reply]
         problem = None
         try:
-            found = self.knowledge.search_many(
-                [self._query(mentions[i], triages[i]) for i in wanted], self.k
-            )
+            found = self._search([self._queries(mentions[i], triages[i]) for i in wanted])
         except Exception as exc:  # a broken index must not stop triage or the review queue
             log.exception("knowledge base search failed")
             problem = f"knowledge base unavailable ({type(exc).__name__}: {exc}); no sources"
@@ -95,11 +93,31 @@ class Pipeline:
             return triage
 
     @staticmethod
-    def _query(mention: Mention, triage: Triage) -> str:
+    def _queries(mention: Mention, triage: Triage) -> list[str]:
+        """The whole mention, plus each question when it asks two things (one search each, so
+        both topics reach the top of the list)."""
         # A safety incident also needs the knowledge base's incident procedure and contact.
         if Flag.SAFETY in triage.flags:
-            return f"{mention.text} safety incident report contact"
-        return mention.text
+            return [f"{mention.text} safety incident report contact"]
+        parts = subquestions(mention.text)
+        return [*parts, mention.text] if len(parts) > 1 else [mention.text]
+
+    def _search(self, queries: list[list[str]]) -> list[list[Source]]:
+        """Run every query in one batch; merge each mention's lists round-robin, best first."""
+        flat = [q for group in queries for q in group]
+        results = iter(self.knowledge.search_many(flat, self.k))
+        merged = []
+        for group in queries:
+            lists = [next(results) for _ in group]
+            seen: set[tuple[str, str]] = set()
+            out: list[Source] = []
+            for rank in range(self.k):
+                for found in lists:
+                    if rank < len(found) and (found[rank].doc, found[rank].ref) not in seen:
+                        seen.add((found[rank].doc, found[rank].ref))
+                        out.append(found[rank])
+            merged.append(out[: self.k])
+        return merged
 
     def _answerability(self, mention: Mention, triage: Triage, sources: Sequence) -> Triage:
         if triage.intent is not Intent.QUESTION or triage.flags & _ANSWER_NEEDED:

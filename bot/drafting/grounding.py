@@ -112,16 +112,21 @@ class Grounder:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._memo: OrderedDict[tuple, list[Evidence]] = OrderedDict()
 
-    def terms(self, question: str, language: str = "en") -> dict[str, float]:
+    def terms(
+        self, question: str, language: str = "en", focus_on: str | None = None
+    ) -> dict[str, float]:
         """Return the question's content stems with weights.
 
         Weight is IDF, full for words in the sentences that ask (ending in "?" or opening with a
         question word) and reduced for context around them ("asking for my dad", "heard
-        rumours"): the information need sits in the asking sentence.
+        rumours"): the information need sits in the asking sentence. `focus_on` names the part
+        that asks, when the caller knows it (one of two questions in a mention).
         """
-        parts = [p for p in _CLAUSE.split(question) if p.strip()]
-        asking = [p for p in parts if p.rstrip().endswith("?") or _ASKING.match(normalise(p))]
-        focus = set(self._stems(" ".join(asking or parts), language))
+        if focus_on is None:
+            parts = [p for p in _CLAUSE.split(question) if p.strip()]
+            asking = [p for p in parts if p.rstrip().endswith("?") or _ASKING.match(normalise(p))]
+            focus_on = " ".join(asking or parts)
+        focus = set(self._stems(focus_on, language))
         out: dict[str, float] = {}
         for stem in self._stems(question, language):
             out[stem] = self._idf(stem) * (1.0 if stem in focus else 0.35)
@@ -149,29 +154,38 @@ class Grounder:
         return idf * (1.0 - 0.7 * self._spread.get(stem, 0.0))
 
     def evidence(
-        self, question: str, sources: Sequence[Source], language: str = "en"
+        self,
+        question: str,
+        sources: Sequence[Source],
+        language: str = "en",
+        focus_on: str | None = None,
     ) -> list[Evidence]:
         """Return candidate policy sentences from `sources`, best first."""
-        key = (question, language, tuple((s.doc, s.ref, s.score) for s in sources))
+        key = (question, language, focus_on, tuple((s.doc, s.ref, s.score) for s in sources))
         cached = self._memo.get(key)
         if cached is None:
-            cached = self._evidence(question, sources, language)
+            cached = self._evidence(question, sources, language, focus_on)
             self._memo[key] = cached
             if len(self._memo) > 1024:
                 self._memo.popitem(last=False)
         return list(cached)
 
     def _evidence(
-        self, question: str, sources: Sequence[Source], language: str = "en"
+        self,
+        question: str,
+        sources: Sequence[Source],
+        language: str = "en",
+        focus_on: str | None = None,
     ) -> list[Evidence]:
-        terms = self._known(self.terms(question, language))
+        terms = self._known(self.terms(question, language, focus_on))
+        asked = focus_on or question
         extra = {
             t: w
-            for t, w in self.terms(" ".join(self.glossary.expansions(question))).items()
+            for t, w in self.terms(" ".join(self.glossary.expansions(asked))).items()
             if t not in terms
         }
         total = sum(terms.values()) or sum(extra.values()) or 1.0
-        plain_q = normalise(question)
+        plain_q = normalise(asked)
         wanted = [answer for asks, answer in _ANSWER_TYPES if asks.search(plain_q)]
         candidates: list[tuple[str, Source]] = [
             (s, src)
@@ -181,7 +195,7 @@ class Grounder:
         ]
         if not candidates:
             return []
-        qvec = self.embedder.embed([self.glossary.expand(question)])[0]
+        qvec = self.embedder.embed([self.glossary.expand(asked)])[0]
         vecs = self._vectors([s for s, _ in candidates])
         best_source = max((src.score for src in sources), default=1.0) or 1.0
         out = []

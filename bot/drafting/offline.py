@@ -131,7 +131,7 @@ class OfflineDrafter:
             return select(evidence, limit)
         chosen: list[Evidence] = []
         for part in parts[:limit]:
-            ranked = self.grounder.evidence(part, sources, triage.language)
+            ranked = self.grounder.evidence(mention.text, sources, triage.language, focus_on=part)
             best = next((e for e in ranked if e.sentence not in {c.sentence for c in chosen}), None)
             if best is not None and best.coverage > 0:
                 chosen.append(best)

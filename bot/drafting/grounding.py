@@ -144,6 +144,13 @@ class Grounder:
             return 0.0
         return sum(w for t, w in terms.items() if self._df.get(t, 0) == 0) / total
 
+    def topical(self, evidence: Evidence) -> bool:
+        """Return whether a sentence shares a topic word with the question, not only names
+        that recur across the knowledge base (products, the brand)."""
+        return any(
+            term.isalpha() and self._spread.get(term, 1.0) <= 0.5 for term in evidence.covered
+        )
+
     def _known(self, terms: dict[str, float]) -> dict[str, float]:
         """Drop terms the KB never uses: no sentence can cover them (unknown_share counts them)."""
         return {t: w for t, w in terms.items() if self._df.get(t, 0) > 0}

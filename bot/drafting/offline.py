@@ -87,7 +87,8 @@ class OfflineDrafter:
             # question; a loosely related line is worse than none, hence the two floors.
             facts = select(evidence, 1)
             fact = None
-            if facts and facts[0].coverage >= 0.15 and facts[0].similarity >= 0.3:
+            relevant = facts and self.grounder.topical(facts[0])
+            if relevant and facts[0].coverage >= 0.15 and facts[0].similarity >= 0.3:
                 fact = self._fact(facts[0], triage, seed, keep=0)
                 pieces.append(fact)
             # When the policy line itself says where to go, the DM ask is the part to let go.

@@ -72,6 +72,7 @@ class Evidence:
     coverage: float
     similarity: float
     covered: frozenset[str]
+    fits: bool = True  # has the kind of answer asked for (a duration for "how long"), if any
 
 
 class Grounder:
@@ -223,9 +224,10 @@ class Grounder:
                 + self.similarity_weight * similarity
                 + self.source_weight * (src.score / best_source) ** self.source_power
             )
+            fits = all(answer.search(sentence) for answer in wanted)
             for answer in wanted:
                 score += 0.15 if answer.search(sentence) else -0.05
-            out.append(Evidence(sentence, src, score, coverage, similarity, covered))
+            out.append(Evidence(sentence, src, score, coverage, similarity, covered, fits))
         out.sort(key=lambda e: e.score, reverse=True)
         return out
 
@@ -307,9 +309,14 @@ def select(evidence: Sequence[Evidence], limit: int = 2) -> list[Evidence]:
     """Pick the best sentence, then sentences that cover question terms it left uncovered."""
     if not evidence:
         return []
-    chosen = [evidence[0]]
-    covered = set(evidence[0].covered)
-    for item in evidence[1:]:
+    # A question that asks "how long" / "how much" wants a sentence that says so, if a close
+    # contender has it.
+    first = next((e for e in evidence[:4] if e.fits), evidence[0])
+    chosen = [first]
+    covered = set(first.covered)
+    for item in evidence:
+        if item is first:
+            continue
         if len(chosen) >= limit:
             break
         new = item.covered - covered

@@ -133,7 +133,8 @@ class OfflineDrafter:
         chosen: list[Evidence] = []
         for part in parts[:limit]:
             ranked = self.grounder.evidence(mention.text, sources, triage.language, focus_on=part)
-            best = next((e for e in ranked if e.sentence not in {c.sentence for c in chosen}), None)
+            fresh = [e for e in ranked if e.sentence not in {c.sentence for c in chosen}]
+            best = next((e for e in fresh[:4] if e.fits), fresh[0] if fresh else None)
             if best is not None and best.coverage > 0:
                 chosen.append(best)
         return chosen or select(evidence, limit)

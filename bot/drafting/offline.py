@@ -154,7 +154,7 @@ def _with_next(evidence: Evidence) -> str:
     """Return a short answer sentence with the next one when that one continues the topic
     ("We deliver to BE, NL and FR." + "In Belgium your coffee travels with bpost.")."""
     sentence = evidence.sentence
-    if len(sentence) >= 80 or not evidence.covered:
+    if len(sentence) >= 140 or not evidence.covered:
         return sentence
     following = list(passage_sentences(evidence.source.text))
     try:
@@ -163,7 +163,7 @@ def _with_next(evidence: Evidence) -> str:
         return sentence
     shared = set(stems(words(nxt))) & evidence.covered
     sibling = re.match(r"^[^:—]{1,60}(:| —)", nxt) and re.match(r"^[^:—]{1,60}(:| —)", sentence)
-    if shared and not sibling and len(sentence) + len(nxt) < 230:
+    if shared and not sibling and len(sentence) + len(nxt) < 250:
         return f"{sentence} {nxt}"
     return sentence
 

@@ -241,6 +241,7 @@ def build_slack(
     review = build_review(core, store, publisher or build_publisher(settings, x))
     desk = CardDesk(client, store, settings.slack_review_channel, settings.slack_oncall_group)
     users, groups = settings.approver_ids
+    sources = build_sources(settings, store, x)
     deps = SlackDeps(
         store=store,
         review=review,
@@ -249,12 +250,13 @@ def build_slack(
         expert_channel=settings.slack_expert_channel,
         knowledge_dir=settings.knowledge_dir,
         on_knowledge_changed=core.reload_knowledge,
+        status=lambda: [source.status() for source in sources],
     )
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
     app = build_app(deps, client, secret, socket_mode=socket_mode)
-    runner = Runner(core.pipeline, store, desk, review, build_sources(settings, store, x))
+    runner = Runner(core.pipeline, store, desk, review, sources)
     return SlackParts(app=app, desk=desk, runner=runner)
 
 

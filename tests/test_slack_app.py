@@ -420,3 +420,27 @@ def test_the_whole_flow_through_the_language_model(tmp_path: Path, embedder) -> 
         env._server.close()  # type: ignore[attr-defined]
         env.stub.close()
         model.close()
+
+
+def test_mentions_status_shows_x_rate_limits(tmp_path: Path, embedder) -> None:
+    from tests.x_stub import ME, XStub
+
+    x = XStub()
+    reset = int(time.time()) + 600
+    x.script_failure(
+        f"/2/users/{ME['id']}/mentions", 429, {"title": "Too Many Requests"},
+        {"x-rate-limit-reset": str(reset)},
+    )  # fmt: skip
+    env = make_env(tmp_path, embedder, x_bearer_token="bearer-test", x_api_url=x.url)
+    try:
+        env.parts.runner.run_once()
+        fields = {"command": "/mentions", "text": "status", "user_id": "UANY",
+                  "channel_id": "CREVIEW", "team_id": "T1", "trigger_id": "t",
+                  "response_url": env.stub.response_url}  # fmt: skip
+        env.send.command(fields)
+        [answer] = env.stub.wait_for("response_url")
+        assert "X: rate-limited until" in answer.params["text"]
+    finally:
+        env._server.close()  # type: ignore[attr-defined]
+        env.stub.close()
+        x.close()

@@ -39,6 +39,7 @@ class SlackDeps:
     expert_channel: str | None
     knowledge_dir: Path
     on_knowledge_changed: Callable[[], object] = lambda: None
+    status: Callable[[], list[str]] = lambda: []  # source states, e.g. "X: rate-limited until …"
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
@@ -227,6 +228,13 @@ class Handlers:
                 return
             summary = self._summary(window)
             respond(text=f"Mentions, last {window}", blocks=reports.summary_blocks(summary))
+        elif verb == "status":
+            lines = self.deps.status() or [
+                "No network sources configured (JSONL and webhook only)."
+            ]
+            counts = self.deps.store.counts()
+            queue = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "empty"
+            respond(text="\n".join([*lines, f"Store: {queue}"]))
         elif verb == "pending":
             records = self.deps.store.records([Status.DRAFTED, Status.POST_FAILED])
             links = {r.row_id: self.deps.cards.permalink(r) for r in records[:20]}

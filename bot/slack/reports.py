@@ -14,6 +14,7 @@ HELP = (
     "pending approvals, open escalations, time to first response, approval/edit/reject rates, "
     "top advocates and detractors\n"
     "• `/mentions pending`: the oldest mentions awaiting approval, with links\n"
+    "• `/mentions status`: the state of the network sources (X rate limits) and the queue\n"
     "• `/mentions help`: this message"
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -27,6 +28,7 @@ from bot.domain import Status, Summary
 from bot.evaluation import score
 from bot.jsonl import Line, LineError, read_lines
 from bot.settings import Settings, SettingsError, load_settings
+from bot.store import Store
 
 app = typer.Typer(
     add_completion=False,
@@ -255,13 +257,18 @@ def _ingest_follow(settings: Settings, path: Path) -> None:
             out.print(f"stored {len(added)} new mention(s); drafted {summary.drafted}")
 
 
-def _process_new(core: container.Core, store: Any) -> Summary:
+def _process_new(core: container.Core, store: Store) -> Summary:
+    """Draft the stored NEW mentions, leasing them as a worker does (workers may be running)."""
     summary = Summary()
-    pending = store.new_mentions()
-    outcomes = core.pipeline.process_many([m for _, m in pending])
-    for (row_id, _), outcome in zip(pending, outcomes, strict=True):
-        store.save_outcome(row_id, outcome)
-        summary.add(outcome)
+    worker = f"cli:{os.getpid()}"
+    while pending := store.claim_new(worker, limit=200):
+        outcomes = core.pipeline.process_many([m for _, m in pending])
+        for (row_id, _), outcome in zip(pending, outcomes, strict=True):
+            try:
+                store.save_outcome(row_id, outcome, actor=worker)
+            except LookupError:
+                continue  # a worker finished it first
+            summary.add(outcome)
     return summary
 
 

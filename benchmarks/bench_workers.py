@@ -1,6 +1,6 @@
 """Benchmark: mentions/s with 1, 2 and 4 `bot worker` processes on Postgres, LLM latency 1 s.
 
-    python benchmarks/bench_workers.py [--mentions 24] [--latency 1.0]
+    python benchmarks/bench_workers.py [--mentions 48] [--latency 1.0] [--batch 4] [--concurrency 4]
 
 A local OpenAI-compatible stub answers every call after `--latency` seconds (each mention costs
 two calls: triage and draft). Each run gets a fresh database on 127.0.0.1:5432. Throughput should
@@ -32,7 +32,9 @@ from tests.openai_stub import OpenAIStub, Reply  # noqa: E402
 ADMIN = "host=127.0.0.1 port=5432 dbname=test user=postgres"
 
 
-def run(workers: int, mentions: int, latency: float, work: Path) -> float:
+def run(
+    workers: int, mentions: int, latency: float, work: Path, batch: int, concurrency: int
+) -> float:
     name = f"bot_bench_{uuid.uuid4().hex[:10]}"
     admin = psycopg.connect(ADMIN, autocommit=True)
     admin.execute(f'CREATE DATABASE "{name}"')
@@ -50,7 +52,8 @@ def run(workers: int, mentions: int, latency: float, work: Path) -> float:
         "BOT_KNOWLEDGE_DIR": str(ROOT / "knowledge"),
         "OPENAI_API_KEY": "sk-bench",
         "OPENAI_BASE_URL": model.url,
-        "BOT_CLAIM_BATCH": "1",
+        "BOT_CLAIM_BATCH": str(batch),
+        "BOT_LLM_CONCURRENCY": str(concurrency),
         "BOT_LOG_LEVEL": "WARNING",
     }
     bot = Path(sys.executable).with_name("bot")
@@ -83,16 +86,21 @@ def run(workers: int, mentions: int, latency: float, work: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mentions", type=int, default=24)
+    parser.add_argument("--mentions", type=int, default=48)
     parser.add_argument("--latency", type=float, default=1.0)
+    parser.add_argument("--batch", type=int, default=4, help="BOT_CLAIM_BATCH")
+    parser.add_argument("--concurrency", type=int, default=4, help="BOT_LLM_CONCURRENCY")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = None
         for workers in (1, 2, 4):
-            rate = run(workers, args.mentions, args.latency, Path(tmp))
+            rate = run(
+                workers, args.mentions, args.latency, Path(tmp), args.batch, args.concurrency
+            )
             base = base or rate
             print(f"{workers} worker(s): {rate:.2f} mentions/s ({rate / base:.1f}× one worker) "
-                  f"with {args.latency:g} s per model call, 2 calls per mention")  # fmt: skip
+                  f"with {args.latency:g} s per model call, 2 calls per mention, "
+                  f"batch {args.batch}, {args.concurrency} calls at a time")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -163,6 +163,7 @@ def _llm_pipeline(
         fallback=offline,
         guards=guards,
         refiner=LlmTriager(model, prompts, brand, handle),
+        concurrency=settings.llm_concurrency,
     )
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from bot.domain import Draft, Flag, Intent, Mention, Outcome, Source, Triage
 from bot.drafting.grounding import Grounder, subquestions
@@ -18,6 +20,8 @@ from bot.ports import Drafter, KnowledgeBase, TriageRefiner
 from bot.triage import RuleTriager
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 
 _ANSWER_NEEDED = {Flag.SAFETY, Flag.LEGAL, Flag.PRESS}
 
@@ -35,7 +39,9 @@ class Pipeline:
         k: int = 6,
         guards: GuardRules | None = None,
         refiner: TriageRefiner | None = None,
+        concurrency: int = 1,
     ) -> None:
+        self.concurrency = concurrency
         self.triager = triager
         self.knowledge = knowledge
         self.grounder = grounder
@@ -49,7 +55,7 @@ class Pipeline:
         return self.process_many([mention])[0]
 
     def process_many(self, mentions: Sequence[Mention]) -> list[Outcome]:
-        triages = [self._triage(m) for m in mentions]
+        triages = self._map(self._triage, mentions)
         wanted = [i for i, t in enumerate(triages) if t.should_reply]
         problem = None
         try:
@@ -59,22 +65,31 @@ class Pipeline:
             problem = f"knowledge base unavailable ({type(exc).__name__}: {exc}); no sources"
             found = [[] for _ in wanted]
         sources_by_index = dict(zip(wanted, found, strict=True))
-        outcomes = []
-        for i, (mention, triage) in enumerate(zip(mentions, triages, strict=True)):
+
+        def finish(i: int) -> Outcome:
+            mention, triage = mentions[i], triages[i]
             sources = tuple(sources_by_index.get(i, ()))
             if not problem:
                 triage = self._answerability(mention, triage, sources)
             try:
                 draft = self._draft(mention, triage, sources)
-                outcomes.append(Outcome(mention, triage, sources, draft, problem))
+                return Outcome(mention, triage, sources, draft, problem)
             except Exception as exc:
                 log.exception("drafting failed for mention %s", mention.id)
                 failure = (
                     f"drafting failed ({type(exc).__name__}: {exc}); write the reply with Edit"
                 )
                 note = "; ".join(filter(None, [problem, failure]))
-                outcomes.append(Outcome(mention, triage, sources, None, note))
-        return outcomes
+                return Outcome(mention, triage, sources, None, note)
+
+        return self._map(finish, range(len(mentions)))
+
+    def _map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """Apply `fn` in order; with a model (network-bound calls), several at a time."""
+        if self.concurrency <= 1 or len(items) <= 1:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(min(self.concurrency, len(items))) as pool:
+            return list(pool.map(fn, items))
 
     def redraft(self, outcome: Outcome, instruction: str | None = None) -> Outcome:
         """Draft again for an existing outcome, optionally following an editor's instruction."""

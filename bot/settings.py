@@ -42,6 +42,9 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("OPENAI_EMBEDDING_MODEL")
     )
     llm_timeout: float = Field(20.0, gt=0, validation_alias=AliasChoices("BOT_LLM_TIMEOUT"))
+    llm_concurrency: int = Field(
+        4, ge=1, le=64, validation_alias=AliasChoices("BOT_LLM_CONCURRENCY")
+    )
     price_input: float = Field(0.15, ge=0, validation_alias=AliasChoices("OPENAI_PRICE_INPUT"))
     price_output: float = Field(0.60, ge=0, validation_alias=AliasChoices("OPENAI_PRICE_OUTPUT"))
     prompts_dir: Path | None = Field(None, validation_alias=AliasChoices("BOT_PROMPTS_DIR"))

@@ -28,10 +28,9 @@ class OutboxPublisher:
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 handle.seek(0)
                 lines = handle.read().splitlines()
-                for number, line in enumerate(lines, start=1):
-                    entry = json.loads(line)
-                    if entry.get("key") == key:
-                        return self._result(number)
+                earlier = _line_of(lines, key)
+                if earlier is not None:
+                    return self._result(earlier)
                 entry = {
                     "key": key,
                     "mention_id": mention.id,
@@ -53,13 +52,19 @@ class OutboxPublisher:
             lines = self.path.read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:
             return None
-        for number, line in enumerate(lines, start=1):
-            if json.loads(line).get("key") == key:
-                return self._result(number)
-        return None
+        number = _line_of(lines, key)
+        return self._result(number) if number is not None else None
 
     def _result(self, line: int) -> PostResult:
         return PostResult(id=f"outbox:{line}", where=f"{self.path.name} line {line}")
+
+
+def _line_of(lines: list[str], key: str) -> int | None:
+    """Return the 1-based line number of the outbox entry posted under `key`, if any."""
+    for number, line in enumerate(lines, start=1):
+        if json.loads(line).get("key") == key:
+            return number
+    return None
 
 
 class RoutingPublisher:

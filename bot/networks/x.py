@@ -213,8 +213,7 @@ class XClient:
             if found is not None:
                 return found
             raise PublishError("X did not answer in time and the reply is not on X; retry") from exc
-        tweet_id = str(response["data"]["id"])
-        return PostResult(id=tweet_id, url=f"https://x.com/{self.handle}/status/{tweet_id}")
+        return self._posted(str(response["data"]["id"]))
 
     def find(self, key: str) -> PostResult | None:
         """Return the account's recent reply to the post named by `key` ("x:<id>"), if any."""
@@ -234,9 +233,11 @@ class XClient:
         for tweet in response.get("data") or []:
             for ref in tweet.get("referenced_tweets") or []:
                 if ref.get("type") == "replied_to" and str(ref.get("id")) == target:
-                    tweet_id = str(tweet["id"])
-                    return PostResult(tweet_id, f"https://x.com/{self.handle}/status/{tweet_id}")
+                    return self._posted(str(tweet["id"]))
         return None
+
+    def _posted(self, tweet_id: str) -> PostResult:
+        return PostResult(id=tweet_id, url=f"https://x.com/{self.handle}/status/{tweet_id}")
 
     # -- errors ------------------------------------------------------------------------------
 

@@ -56,7 +56,7 @@ def register(app: App, h: Handlers) -> None:
     """Wire handlers to action ids, views, the slash command and events."""
     guard = [h.approvers_only]
     app.action(ids.APPROVE, middleware=guard)(h.handle_approve)
-    app.action(ids.RETRY_POST, middleware=guard)(h.handle_retry_post)
+    app.action(ids.RETRY_POST, middleware=guard)(h.handle_approve)  # a retry is an approval
     app.action(ids.EDIT, middleware=guard)(h.handle_edit)
     app.action(ids.REJECT, middleware=guard)(h.handle_reject)
     app.action(ids.REGENERATE)(h.handle_regenerate)

@@ -24,7 +24,7 @@ from bot.review import ActionResult, ReviewService
 from bot.slack import blocks, ids, reports
 from bot.slack.approvers import Approvers
 from bot.slack.cards import CardDesk
-from bot.store import Store
+from bot.store import MentionRecord, Store
 from bot.summary import WINDOWS, parse_window, summarise
 
 log = logging.getLogger(__name__)
@@ -86,26 +86,25 @@ class Handlers:
         result = self.deps.review.approve(ref.mention, body["user"]["id"])
         self._after(client, body, result)
 
-    def handle_retry_post(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        ref = _ref(body)
-        result = self.deps.review.approve(ref.mention, body["user"]["id"])
-        self._after(client, body, result)
-
     def handle_edit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        record = self.deps.store.get(_ref(body).mention)
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.edit_modal(record))
+        self._open_modal(ack, body, client, blocks.edit_modal)
 
     def handle_reject(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        record = self.deps.store.get(_ref(body).mention)
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.reject_modal(record))
+        self._open_modal(ack, body, client, blocks.reject_modal)
 
     def handle_regenerate(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        self._open_modal(ack, body, client, blocks.regenerate_modal)
+
+    def _open_modal(
+        self,
+        ack: Ack,
+        body: dict[str, Any],
+        client: WebClient,
+        build: Callable[[MentionRecord], dict[str, Any]],
+    ) -> None:
         ack()
         record = self.deps.store.get(_ref(body).mention)
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.regenerate_modal(record))
+        client.views_open(trigger_id=body["trigger_id"], view=build(record))
 
     def handle_escalate(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()

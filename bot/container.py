@@ -20,6 +20,7 @@ from bot.drafting.phrases import load_phrases
 from bot.knowledge.embeddings import WordLlamaEmbedder
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.index import KnowledgeIndex, Progress, SyncReport
+from bot.knowledge.loader import product_names
 from bot.knowledge.retriever import HybridRetriever
 from bot.pipeline import Pipeline
 from bot.ports import Embedder
@@ -103,6 +104,7 @@ def _knowledge(
         corpus=((c.doc, c.text) for c in retriever.chunks),
         glossary=glossary,
         brand_terms=[settings.brand_name, settings.brand_handle, *settings.brand_name.split()],
+        products=product_names(retriever.chunks),
     )
     return retriever, grounder
 
@@ -120,9 +122,10 @@ def build_core(
     prompts = settings.prompts_path
     glossary = Glossary.load(prompts / "glossary.toml")
     retriever, grounder = _knowledge(settings, index, embedder, glossary)
-    triager = RuleTriager(load_rules(prompts / "triage_rules.toml"), settings.reach_threshold)
+    rules = load_rules(prompts / "triage_rules.toml")
+    triager = RuleTriager(rules, settings.reach_threshold)
     phrases = load_phrases(prompts / "replies.toml", settings.brand_name)
-    drafter = OfflineDrafter(grounder, phrases)
+    drafter = OfflineDrafter(grounder, phrases, alarming=rules.safety_incident)
     if settings.llm_configured and not offline:
         pipeline = _llm_pipeline(settings, triager, retriever, grounder, drafter)
     else:

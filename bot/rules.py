@@ -35,6 +35,7 @@ class Rules:
     sarcasm_markers: Pattern
     sarcasm_weak_markers: Pattern
     question: tuple[Pattern, ...]
+    question_after_comma: tuple[Pattern, ...]
     account: tuple[Pattern, ...]
     order_topic: tuple[Pattern, ...]
     personal_data: tuple[Pattern, ...]
@@ -96,6 +97,7 @@ def load_rules(path: Path) -> Rules:
         sarcasm_markers=_compile(path, "sarcasm.markers", sarcasm["markers"]),
         sarcasm_weak_markers=_compile(path, "sarcasm.weak_markers", sarcasm["weak_markers"]),
         question=many("question"),
+        question_after_comma=many("question", "after_comma"),
         account=many("account"),
         order_topic=many("order_topic"),
         personal_data=many("personal_data"),

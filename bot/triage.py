@@ -23,7 +23,7 @@ _HANDLE = re.compile(r"(?<!\w)@\w+")
 _CLAUSES = re.compile(r"[.!?;:\n]+")
 _LEADING_FILLER = re.compile(
     r"^(\W*\b(lol|lmao|hey|hi|hello|hallo|hoi|ok|okay|so|quick (one|question)|btw|yo|um|hmm|"
-    r"also|and|but|pls|please)\b)+\W*"
+    r"also|and|but|pls|please|be honest|honestly|seriously|real talk)\b)+\W*"
 )
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
 
@@ -80,6 +80,11 @@ class RuleTriager:
             clause = _LEADING_FILLER.sub("", clause).strip()
             if clause and any_match(self.rules.question, clause):
                 return True
+            # "ok be honest, is it really unlimited or …": a question after a comma, held to a
+            # stricter pattern (a comma also starts "…, will post my findings next week").
+            for part in clause.split(",")[1:]:
+                if any_match(self.rules.question_after_comma, part.strip()):
+                    return True
         return False
 
     def assess(self, mention: Mention) -> Triage:

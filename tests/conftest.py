@@ -21,6 +21,7 @@ from bot.settings import Settings, load_settings
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_KB = ROOT / "knowledge"
 OTHER_KB = ROOT / "tests" / "fixtures" / "kb_other"
+THIRD_KB = ROOT / "tests" / "fixtures" / "kb_third"
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from bot import container
 from bot.evaluation import score
 from bot.jsonl import Line, read_lines
 from bot.settings import load_settings
-from tests.conftest import OTHER_KB, ROOT
+from tests.conftest import OTHER_KB, ROOT, THIRD_KB
 
 
 def evaluate(core, path: Path):
@@ -48,13 +48,22 @@ def test_sample_brand_scorecard(core) -> None:
     )
 
 
-def test_unseen_brand_scorecard(tmp_path: Path, embedder) -> None:
-    """A brand the rules were not written against: the safety bars must still hold."""
+@pytest.mark.parametrize(
+    ("kb", "brand", "handle"),
+    [(OTHER_KB, "Brewline", "brewline"), (THIRD_KB, "Lumo Mobile", "lumomobile")],
+    ids=["brewline", "lumo"],
+)
+def test_unseen_brand_scorecard(
+    tmp_path: Path, embedder, kb: Path, brand: str, handle: str
+) -> None:
+    """Brands the rules were not written against (their labelled mentions were written by
+    someone who had not read the rules): the safety bars must still hold."""
     settings = load_settings(
-        knowledge_dir=OTHER_KB, data_dir=tmp_path, brand_name="Brewline", brand_handle="brewline"
+        knowledge_dir=kb, data_dir=tmp_path, brand_name=brand, brand_handle=handle
     )
     core = container.build_core(settings, embedder=embedder)
-    card = evaluate(core, OTHER_KB.parent / "kb_other_labelled.jsonl")
+    card = evaluate(core, kb.parent / f"{kb.name}_labelled.jsonl")
+    assert card.count >= 45
     check(
         card,
         {
@@ -63,6 +72,7 @@ def test_unseen_brand_scorecard(tmp_path: Path, embedder) -> None:
             "safety_escalated": 1.0,
             "grounded_numbers": 1.0,
             "length": 1.0,
+            "must_not": 1.0,
         },
     )
 

@@ -15,6 +15,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
@@ -42,18 +43,21 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ),
         (
             r"\b(how much (does|do|is|are|will|would)\b.{0,40}\b(cost|charge|be)|cost|costs|price|"
-            r"fee|charge|pay for|kost|kosten|prijs|preis|kostet)\b",
+            r"fee|charge (for|me|extra)|surcharge|pay for|kost|kosten|prijs|preis|kostet)\b",
             r"[€$£]\s?\d|\d\s?(€|eur|euro)\b|\bfree\b|\bno (extra )?(cost|charge)\b",
         ),
         (
-            r"\b(phone|call|ring|e-?mail|contact|reach (you|someone)|telefoon|bellen|anrufen)\b",
+            r"\b((phone|telephone) number|(call|ring|e-?mail|contact|reach) (you|someone|support|"
+            r"customer service|a human|a person)|your (phone|e-?mail|number)|how (do|can) i "
+            r"(call|contact|reach|e-?mail)|telefoonnummer|bellen|telefonnummer|anrufen)\b",
             r"\+?\d[\d ]{7,}\d|[\w.+-]+@[\w-]+\.[\w.]+",
         ),
         (r"\bhow (many|much)\b|\bhoeveel\b|\bwie viele?\b", r"\d"),
     ]
 )
 _ANAPHORIC = re.compile(
-    r"^(after that|this|that|these|those|it|they|then|also|in that case|otherwise|if so|there)\b",
+    r"^(after that|this|that|these|those|it|they|then|also|in that case|otherwise|if so|there|"
+    r"once (it|they|that|this)|both|neither|each of (them|these))\b",
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -73,16 +77,33 @@ class Evidence:
     similarity: float
     covered: frozenset[str]
     fits: bool = True  # has the kind of answer asked for (a duration for "how long"), if any
+    signals: tuple[tuple[str, float], ...] = ()  # what the score is made of (see Weights)
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How much each signal counts when ranking a sentence as the answer to a question."""
+
+    coverage: float = 0.5  # share of the question's rare words the sentence (or heading) has
+    similarity: float = 0.3  # embedding similarity to the question
+    source: float = 0.2  # the passage's retrieval score, relative to the best passage
+    fits: float = 0.15  # has the kind of answer asked for (each type; a third off per miss)
+    lead: float = 0.0  # first sentence of its section
+    phrase: float = 0.1  # share of the question's word pairs it repeats in order
+    label: float = 0.1  # a "Label: value" line whose label the question asks about
+    product: float = 0.05  # names the product asked about (+1) or only other products (-1)
+    rank: float = 0.0  # 1 / (1 + the passage's place in the retrieved list)
+    heading: float = 0.0  # share of the question's rare words in the section heading
+    length: float = 0.0  # sentence length, up to 250 characters, as a share of 250
+    number: float = 0.0  # the sentence has a number in it
+    section: float = 0.0  # best coverage of any sentence in the same section
 
 
 class Grounder:
     """Scores knowledge sentences against a question."""
 
     answer_threshold = 0.15
-    coverage_weight = 0.5
-    similarity_weight = 0.3
-    source_weight = 0.2
-    source_power = 1.0
+    weights = Weights()
 
     def __init__(
         self,
@@ -90,8 +111,15 @@ class Grounder:
         corpus: Iterable[tuple[str, str]],
         glossary: Glossary | None = None,
         brand_terms: Iterable[str] = (),
+        products: Iterable[str] = (),
     ) -> None:
         self.embedder = embedder
+        names = sorted({normalise(p) for p in products if p.strip()}, key=len, reverse=True)
+        self._product_pattern = (
+            re.compile(r"(?<!\w)(" + "|".join(map(re.escape, names)) + r")(?!\w)")
+            if names
+            else None
+        )
         self.glossary = glossary or Glossary({})
         ignore = {w.casefold() for w in self.glossary.filler} | {w.casefold() for w in brand_terms}
         self._ignore = set(stems(ignore)) | ignore
@@ -195,19 +223,22 @@ class Grounder:
         total = sum(terms.values()) or sum(extra.values()) or 1.0
         plain_q = normalise(asked)
         wanted = [answer for asks, answer in _ANSWER_TYPES if asks.search(plain_q)]
-        candidates: list[tuple[str, Source]] = [
-            (s, src)
+        pairs = _pairs(_stem_seq(asked))
+        asked_products = self._named(asked)
+        candidates: list[tuple[str, Source, int]] = [
+            (s, src, i)
             for src in sources
             if src.kind is SourceKind.POLICY
-            for s in passage_sentences(src.text)
+            for i, s in enumerate(passage_sentences(src.text))
         ]
         if not candidates:
             return []
         qvec = self.embedder.embed([self.glossary.expand(asked)])[0]
-        vecs = self._vectors([s for s, _ in candidates])
+        vecs = self._vectors([s for s, _, _ in candidates])
         best_source = max((src.score for src in sources), default=1.0) or 1.0
-        out = []
-        for (sentence, src), vec in zip(candidates, vecs, strict=True):
+        rank = {(src.doc, src.ref): i for i, src in reversed(list(enumerate(sources)))}
+        rows = []
+        for (sentence, src, position), vec in zip(candidates, vecs, strict=True):
             # A sentence inherits its section heading ("Where we ship" → every sentence under it
             # is about shipping), at a discount: the heading says what, the sentence says how.
             sstems = _stem_set(sentence)
@@ -217,19 +248,64 @@ class Grounder:
             bonus = sum(
                 w * (0.8 if t in sstems else 0.5) for t, w in extra.items() if t in sstems | hstems
             )
-            coverage = min(1.0, (found + bonus) / total)
-            similarity = float(np.dot(qvec, vec))
-            score = (
-                self.coverage_weight * coverage
-                + self.similarity_weight * similarity
-                + self.source_weight * (src.score / best_source) ** self.source_power
+            matched = [answer.search(sentence) is not None for answer in wanted]
+            signals = {
+                "coverage": min(1.0, (found + bonus) / total),
+                "similarity": float(np.dot(qvec, vec)),
+                "source": src.score / best_source,
+                "fits": sum(1.0 if m else -1 / 3 for m in matched),
+                # The first sentence of a section usually states its rule; the rest qualify it.
+                "lead": float(position == 0),
+                # Question words in the same order ("warranty case", "order history").
+                "phrase": _share(pairs, _pairs(_stem_seq(sentence))),
+                # "- Location: only if …" answers a question about location.
+                "label": float(bool(_label_stems(sentence) & covered)),
+                "product": self._product_match(asked_products, sentence),
+                "rank": 1.0 / (1 + rank[(src.doc, src.ref)]),
+                "heading": sum(terms[t] for t in covered if t in hstems) / total,
+                "length": min(len(sentence), 250) / 250,
+                "number": float(any(c.isdigit() for c in sentence)),
+            }
+            rows.append((sentence, src, covered, any(matched) if wanted else True, signals))
+        # How well the sentence's whole section matches: the best coverage among its sentences.
+        section: dict[tuple[str, str], float] = {}
+        for _, src, _, _, signals in rows:
+            key = (src.doc, src.ref)
+            section[key] = max(section.get(key, 0.0), signals["coverage"])
+        wt = self.weights
+        out = []
+        for sentence, src, covered, fits, signals in rows:
+            signals["section"] = section[(src.doc, src.ref)]
+            score = sum(getattr(wt, name) * value for name, value in signals.items())
+            out.append(
+                Evidence(
+                    sentence,
+                    src,
+                    score,
+                    signals["coverage"],
+                    signals["similarity"],
+                    covered,
+                    fits,
+                    tuple(signals.items()),
+                )
             )
-            fits = all(answer.search(sentence) for answer in wanted)
-            for answer in wanted:
-                score += 0.15 if answer.search(sentence) else -0.05
-            out.append(Evidence(sentence, src, score, coverage, similarity, covered, fits))
         out.sort(key=lambda e: e.score, reverse=True)
         return out
+
+    def _named(self, text: str) -> frozenset[str]:
+        """Return the knowledge base's product names that `text` mentions."""
+        if self._product_pattern is None:
+            return frozenset()
+        return frozenset(m.group(0) for m in self._product_pattern.finditer(normalise(text)))
+
+    def _product_match(self, asked: frozenset[str], sentence: str) -> float:
+        """+1 when a sentence names a product the question names, -1 when it names only others."""
+        if not asked:
+            return 0.0
+        named = self._named(sentence)
+        if named & asked:
+            return 1.0
+        return -1.0 if named else 0.0
 
     def answerability(
         self, question: str, evidence: Sequence[Evidence], language: str = "en"
@@ -283,6 +359,30 @@ def subquestions(text: str) -> list[str]:
 @lru_cache(maxsize=50_000)
 def _stem_set(text: str) -> frozenset[str]:
     return frozenset(stems(words(text)))
+
+
+@lru_cache(maxsize=50_000)
+def _stem_seq(text: str) -> tuple[str, ...]:
+    """Return the content-word stems of `text` in order (stop words left out)."""
+    return tuple(stems(t for t in words(text) if t not in _STOP))
+
+
+def _pairs(seq: Sequence[str]) -> frozenset[tuple[str, str]]:
+    return frozenset(pairwise(seq))
+
+
+def _share(wanted: frozenset[tuple[str, str]], found: frozenset[tuple[str, str]]) -> float:
+    return len(wanted & found) / len(wanted) if wanted else 0.0
+
+
+_LABEL = re.compile(r"^([^:—]{2,40})(?::| —)\s")
+
+
+@lru_cache(maxsize=20_000)
+def _label_stems(sentence: str) -> frozenset[str]:
+    """Return the stems of a "Label: value" line's label (empty for other sentences)."""
+    found = _LABEL.match(sentence)
+    return _stem_set(found.group(1)) if found else frozenset()
 
 
 @lru_cache(maxsize=20_000)

@@ -38,9 +38,13 @@ class OfflineDrafter:
 
     origin = "offline"
 
-    def __init__(self, grounder: Grounder, phrases: Phrases) -> None:
+    def __init__(
+        self, grounder: Grounder, phrases: Phrases, alarming: Sequence[re.Pattern[str]] = ()
+    ) -> None:
         self.grounder = grounder
         self.phrases = phrases
+        # Emergency wording ("if there is fire, call 112"): quoted only to a safety mention.
+        self.alarming = tuple(alarming)
 
     def draft(
         self,
@@ -56,6 +60,8 @@ class OfflineDrafter:
         say = lambda slot: self.phrases.pick(triage.language, slot, seed)  # noqa: E731
         evidence = self.grounder.evidence(mention.text, sources, triage.language)
         answerable = self.grounder.answers(mention.text, evidence, triage.language)
+        if Flag.SAFETY not in triage.flags:
+            evidence = [e for e in evidence if not self._alarming(e.sentence, mention.text)]
         brief = bool(instruction and re.search(r"short|brief|kort|kurz", instruction, re.I))
         pieces: list[_Piece] = []
         note = None
@@ -84,11 +90,13 @@ class OfflineDrafter:
         elif triage.intent is Intent.COMPLAINT:
             pieces.append(_Piece(say("complaint_open"), 1, alt=say("complaint_short")))
             # A complaint gets the policy line that bears on it, even when the complaint is not a
-            # question; a loosely related line is worse than none, hence the two floors.
-            facts = select(evidence, 1)
+            # question; a loosely related line is worse than none, hence the floors. A line the
+            # writer already quotes back at us ("'we reply within a day', they said") is no help.
+            unquoted = [e for e in evidence if not _quotes(mention.text, e.sentence)]
+            facts = select(unquoted, 1)
             fact = None
             relevant = facts and self.grounder.topical(facts[0])
-            if relevant and facts[0].coverage >= 0.15 and facts[0].similarity >= 0.3:
+            if relevant and facts[0].coverage >= 0.15 and facts[0].similarity >= 0.2:
                 fact = self._fact(facts[0], triage, seed, keep=0)
                 pieces.append(fact)
             # When the policy line itself says where to go, the DM ask is the part to let go.
@@ -101,11 +109,13 @@ class OfflineDrafter:
             if not facts:
                 pieces = [_Piece(say("holding"), 0)]
                 note = "holding reply: the knowledge base does not answer this"
+            # Two questions need two answers; an extra sentence for one question is optional.
+            asked = len(subquestions(mention.text))
             for i, answer in enumerate(facts):
-                pieces.append(self._fact(answer, triage, seed, keep=0 if i == 0 else 2))
+                pieces.append(self._fact(answer, triage, seed, keep=0 if i < asked else 2))
             if facts:
                 dm = triage.needs_dm
-                pieces.append(_Piece(say("dm_order") if dm else say("closer"), 0 if dm else 3))
+                pieces.append(_Piece(say("dm_order") if dm else say("closer"), 1 if dm else 3))
         elif triage.intent is Intent.PRAISE:
             pieces.append(_Piece(say("praise"), 0))
             pieces.append(_Piece(say("praise_follow"), 3))
@@ -117,6 +127,12 @@ class OfflineDrafter:
         handle = f"@{mention.author.lstrip('@')} " if mention.author else ""
         text = _fit(handle, pieces)
         return Draft(text=text, sources=tuple(sources), origin=self.origin, note=note)
+
+    def _alarming(self, sentence: str, mention: str) -> bool:
+        """Return whether `sentence` speaks of an emergency the mention did not raise."""
+        plain = sentence.casefold()
+        asked = mention.casefold()
+        return any(p.search(plain) and not p.search(asked) for p in self.alarming)
 
     def _answers(
         self,
@@ -133,6 +149,8 @@ class OfflineDrafter:
         chosen: list[Evidence] = []
         for part in parts[:limit]:
             ranked = self.grounder.evidence(mention.text, sources, triage.language, focus_on=part)
+            if Flag.SAFETY not in triage.flags:
+                ranked = [e for e in ranked if not self._alarming(e.sentence, mention.text)]
             fresh = [e for e in ranked if e.sentence not in {c.sentence for c in chosen}]
             best = next((e for e in fresh[:4] if e.fits), fresh[0] if fresh else None)
             if best is not None and best.coverage > 0:
@@ -150,9 +168,16 @@ class OfflineDrafter:
         return _Piece(sentence, keep, shorten=True)
 
 
+def _quotes(mention: str, sentence: str) -> bool:
+    """Return whether the mention already repeats most of `sentence` (it quotes our policy)."""
+    said = set(stems(words(sentence)))
+    return len(said) >= 3 and len(said & set(stems(words(mention)))) / len(said) >= 0.7
+
+
 def _with_next(evidence: Evidence) -> str:
     """Return a short answer sentence with the next one when that one continues the topic
-    ("We deliver to BE, NL and FR." + "In Belgium your coffee travels with bpost.")."""
+    ("We deliver to BE, NL and FR." + "In Belgium your coffee travels with bpost."), or when
+    the sentence is too short to stand alone ("We do not swap products directly." + how to)."""
     sentence = evidence.sentence
     if len(sentence) >= 140 or not evidence.covered:
         return sentence
@@ -163,7 +188,7 @@ def _with_next(evidence: Evidence) -> str:
         return sentence
     shared = set(stems(words(nxt))) & evidence.covered
     sibling = re.match(r"^[^:—]{1,60}(:| —)", nxt) and re.match(r"^[^:—]{1,60}(:| —)", sentence)
-    if shared and not sibling and len(sentence) + len(nxt) < 250:
+    if (shared or len(sentence) < 60) and not sibling and len(sentence) + len(nxt) < 250:
         return f"{sentence} {nxt}"
     return sentence
 

@@ -12,7 +12,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -140,6 +140,18 @@ def _split_long(body: str) -> list[str]:
     return parts
 
 
+def product_names(chunks: Iterable[Chunk]) -> set[str]:
+    """Return the product names the reviews are about (the `product` column)."""
+    return {
+        c.index_text.split(_REVIEW_MARK, 1)[0]
+        for c in chunks
+        if c.kind is SourceKind.REVIEW and _REVIEW_MARK in c.index_text
+    }
+
+
+_REVIEW_MARK = " review. "
+
+
 def _review_chunks(rel: str, doc: str, text: str) -> tuple[list[Chunk], list[str]]:
     reader = csv.DictReader(io.StringIO(text))
     header = tuple(reader.fieldnames or [])
@@ -175,7 +187,7 @@ def _review_chunks(rel: str, doc: str, text: str) -> tuple[list[Chunk], list[str
                 kind=SourceKind.REVIEW,
                 ref=row_id,
                 text=shown,
-                index_text=f"{product} review. {body}",
+                index_text=f"{product}{_REVIEW_MARK}{body}",
             )
         )
     return chunks, problems

@@ -31,7 +31,7 @@ class HybridRetriever:
 
     dense_weight = 0.6
     lexical_weight = 0.4
-    review_weight = 0.9
+    review_weight = 0.7
     repeat_penalty = 0.85
     candidates = 30
 

@@ -4,10 +4,13 @@ import re
 
 import pytest
 
+from bot import container
 from bot.domain import Draft, Flag, Intent, Mention, Source, SourceKind
 from bot.drafting.guards import violations
 from bot.pipeline import Pipeline
+from bot.settings import load_settings
 from bot.text import numbers
+from tests.conftest import THIRD_KB
 from tests.fakes import ListKnowledgeBase, QueuedDrafter
 
 
@@ -55,6 +58,18 @@ def test_safety_incident_gets_the_safety_contact(core) -> None:
     assert any(n in outcome.draft.text for n in numbers(safety.text) if len(n) >= 3) or (
         "@" in outcome.draft.text.split(" ", 1)[1]
     )
+
+
+def test_emergency_wording_is_kept_for_safety_mentions(tmp_path, embedder) -> None:
+    """A billing or contact question never gets the fire procedure, even though it shares
+    words such as "call" and a phone number with it (on this KB it ranks first without the
+    filter)."""
+    settings = load_settings(knowledge_dir=THIRD_KB, data_dir=tmp_path, brand_name="Lumo Mobile")
+    core = container.build_core(settings, embedder=embedder)
+    outcome = run(core, "can I call you about a payment that went through twice?")
+    assert Flag.SAFETY not in outcome.triage.flags
+    assert_well_formed(outcome)
+    assert not re.search(r"\b(fire|flames|112|smok\w*)\b", outcome.draft.text, re.I)
 
 
 def test_personal_data_is_never_echoed(core) -> None:

@@ -137,6 +137,8 @@ class Pipeline:
     def _answerability(self, mention: Mention, triage: Triage, sources: Sequence) -> Triage:
         if triage.intent is not Intent.QUESTION or triage.flags & _ANSWER_NEEDED:
             return triage
+        if self.grounder.unknown_models(mention.text):
+            return self.triager.mark_out_of_kb(triage)
         evidence = self.grounder.evidence(mention.text, sources, triage.language)
         if self.grounder.answers(mention.text, evidence, triage.language):
             return triage

@@ -102,6 +102,17 @@ def test_question_outside_the_knowledge_base_gets_a_holding_reply(core) -> None:
     assert not numbers(outcome.draft.text)
 
 
+def test_a_model_the_knowledge_base_does_not_have_is_out_of_kb(core) -> None:
+    """The reviews name the product lines; an unknown model number in a known line is a
+    product the knowledge base cannot speak for, however well the rest of the question
+    matches."""
+    outcome = run(core, "any news on a Pocket 50? how long would it charge?")
+    assert Flag.OUT_OF_KB in outcome.triage.flags
+    assert not numbers(outcome.draft.text.split(" ", 1)[1])
+    known = run(core, "how long does the Pocket 20 take to charge?")
+    assert Flag.OUT_OF_KB not in known.triage.flags
+
+
 def test_record_has_the_exact_contract_fields(core) -> None:
     record = run(core, "what does shipping to Belgium cost?").as_record()
     assert list(record) == [

@@ -120,6 +120,19 @@ class Grounder:
             if names
             else None
         )
+        # Model lines ("volta" in "volta 600", "volta 1200"): a question about "volta 2400" asks
+        # about a product the knowledge base does not have.
+        families = sorted(
+            {m.group(1) for n in names if (m := re.fullmatch(r"(\D+?)\s+\d+\w*", n))},
+            key=len,
+            reverse=True,
+        )
+        self._model_pattern = (
+            re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, families)) + r")\s+\d+\w*(?!\w)")
+            if families
+            else None
+        )
+        self._names = frozenset(names)
         self.glossary = glossary or Glossary({})
         ignore = {w.casefold() for w in self.glossary.filler} | {w.casefold() for w in brand_terms}
         self._ignore = set(stems(ignore)) | ignore
@@ -297,6 +310,14 @@ class Grounder:
         if self._product_pattern is None:
             return frozenset()
         return frozenset(m.group(0) for m in self._product_pattern.finditer(normalise(text)))
+
+    def unknown_models(self, text: str) -> list[str]:
+        """Return model names in `text` that belong to a known product line but are not
+        products the knowledge base knows ("volta 2400" when there are volta 600 and 1200)."""
+        if self._model_pattern is None:
+            return []
+        found = [m.group(0) for m in self._model_pattern.finditer(normalise(text))]
+        return [name for name in found if re.sub(r"\s+", " ", name) not in self._names]
 
     def _product_match(self, asked: frozenset[str], sentence: str) -> float:
         """+1 when a sentence names a product the question names, -1 when it names only others."""

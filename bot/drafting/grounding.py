@@ -13,7 +13,7 @@ import math
 import re
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from itertools import pairwise
 
@@ -88,15 +88,9 @@ class Weights:
     similarity: float = 0.3  # embedding similarity to the question
     source: float = 0.2  # the passage's retrieval score, relative to the best passage
     fits: float = 0.15  # has the kind of answer asked for (each type; a third off per miss)
-    lead: float = 0.0  # first sentence of its section
     phrase: float = 0.1  # share of the question's word pairs it repeats in order
     label: float = 0.1  # a "Label: value" line whose label the question asks about
     product: float = 0.05  # names the product asked about (+1) or only other products (-1)
-    rank: float = 0.0  # 1 / (1 + the passage's place in the retrieved list)
-    heading: float = 0.0  # share of the question's rare words in the section heading
-    length: float = 0.0  # sentence length, up to 250 characters, as a share of 250
-    number: float = 0.0  # the sentence has a number in it
-    section: float = 0.0  # best coverage of any sentence in the same section
 
 
 class Grounder:
@@ -133,6 +127,7 @@ class Grounder:
             else None
         )
         self._names = frozenset(names)
+        self._named_cache: dict[str, frozenset[str]] = {}
         self.glossary = glossary or Glossary({})
         ignore = {w.casefold() for w in self.glossary.filler} | {w.casefold() for w in brand_terms}
         self._ignore = set(stems(ignore)) | ignore
@@ -238,20 +233,20 @@ class Grounder:
         wanted = [answer for asks, answer in _ANSWER_TYPES if asks.search(plain_q)]
         pairs = _pairs(_stem_seq(asked))
         asked_products = self._named(asked)
-        candidates: list[tuple[str, Source, int]] = [
-            (s, src, i)
+        candidates: list[tuple[str, Source]] = [
+            (s, src)
             for src in sources
             if src.kind is SourceKind.POLICY
-            for i, s in enumerate(passage_sentences(src.text))
+            for s in passage_sentences(src.text)
         ]
         if not candidates:
             return []
         qvec = self.embedder.embed([self.glossary.expand(asked)])[0]
-        vecs = self._vectors([s for s, _, _ in candidates])
+        vecs = self._vectors([s for s, _ in candidates])
         best_source = max((src.score for src in sources), default=1.0) or 1.0
-        rank = {(src.doc, src.ref): i for i, src in reversed(list(enumerate(sources)))}
-        rows = []
-        for (sentence, src, position), vec in zip(candidates, vecs, strict=True):
+        weights = [(f.name, getattr(self.weights, f.name)) for f in fields(Weights)]
+        out = []
+        for (sentence, src), vec in zip(candidates, vecs, strict=True):
             # A sentence inherits its section heading ("Where we ship" → every sentence under it
             # is about shipping), at a discount: the heading says what, the sentence says how.
             sstems = _stem_set(sentence)
@@ -261,35 +256,20 @@ class Grounder:
             bonus = sum(
                 w * (0.8 if t in sstems else 0.5) for t, w in extra.items() if t in sstems | hstems
             )
-            matched = [answer.search(sentence) is not None for answer in wanted]
+            matched = [_has(answer, sentence) for answer in wanted]
             signals = {
                 "coverage": min(1.0, (found + bonus) / total),
                 "similarity": float(np.dot(qvec, vec)),
                 "source": src.score / best_source,
                 "fits": sum(1.0 if m else -1 / 3 for m in matched),
-                # The first sentence of a section usually states its rule; the rest qualify it.
-                "lead": float(position == 0),
                 # Question words in the same order ("warranty case", "order history").
-                "phrase": _share(pairs, _pairs(_stem_seq(sentence))),
+                "phrase": _share(pairs, _sentence_pairs(sentence)),
                 # "- Location: only if …" answers a question about location.
                 "label": float(bool(_label_stems(sentence) & covered)),
                 "product": self._product_match(asked_products, sentence),
-                "rank": 1.0 / (1 + rank[(src.doc, src.ref)]),
-                "heading": sum(terms[t] for t in covered if t in hstems) / total,
-                "length": min(len(sentence), 250) / 250,
-                "number": float(any(c.isdigit() for c in sentence)),
             }
-            rows.append((sentence, src, covered, any(matched) if wanted else True, signals))
-        # How well the sentence's whole section matches: the best coverage among its sentences.
-        section: dict[tuple[str, str], float] = {}
-        for _, src, _, _, signals in rows:
-            key = (src.doc, src.ref)
-            section[key] = max(section.get(key, 0.0), signals["coverage"])
-        wt = self.weights
-        out = []
-        for sentence, src, covered, fits, signals in rows:
-            signals["section"] = section[(src.doc, src.ref)]
-            score = sum(getattr(wt, name) * value for name, value in signals.items())
+            score = sum(weight * signals[name] for name, weight in weights if signals[name])
+            fits = any(matched) if wanted else True
             out.append(
                 Evidence(
                     sentence,
@@ -309,7 +289,11 @@ class Grounder:
         """Return the knowledge base's product names that `text` mentions."""
         if self._product_pattern is None:
             return frozenset()
-        return frozenset(m.group(0) for m in self._product_pattern.finditer(normalise(text)))
+        found = self._named_cache.get(text)
+        if found is None:
+            matches = self._product_pattern.finditer(normalise(text))
+            found = self._named_cache[text] = frozenset(m.group(0) for m in matches)
+        return found
 
     def unknown_models(self, text: str) -> list[str]:
         """Return model names in `text` that belong to a known product line but are not
@@ -383,6 +367,11 @@ def _stem_set(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=50_000)
+def _has(pattern: re.Pattern[str], sentence: str) -> bool:
+    return pattern.search(sentence) is not None
+
+
+@lru_cache(maxsize=50_000)
 def _stem_seq(text: str) -> tuple[str, ...]:
     """Return the content-word stems of `text` in order (stop words left out)."""
     return tuple(stems(t for t in words(text) if t not in _STOP))
@@ -390,6 +379,11 @@ def _stem_seq(text: str) -> tuple[str, ...]:
 
 def _pairs(seq: Sequence[str]) -> frozenset[tuple[str, str]]:
     return frozenset(pairwise(seq))
+
+
+@lru_cache(maxsize=50_000)
+def _sentence_pairs(sentence: str) -> frozenset[tuple[str, str]]:
+    return _pairs(_stem_seq(sentence))
 
 
 def _share(wanted: frozenset[tuple[str, str]], found: frozenset[tuple[str, str]]) -> float:

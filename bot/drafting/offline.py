@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.domain import Draft, Flag, Intent, Mention, Source, SourceKind, Triage
 from bot.drafting.grounding import (
@@ -130,9 +131,7 @@ class OfflineDrafter:
 
     def _alarming(self, sentence: str, mention: str) -> bool:
         """Return whether `sentence` speaks of an emergency the mention did not raise."""
-        plain = sentence.casefold()
-        asked = mention.casefold()
-        return any(p.search(plain) and not p.search(asked) for p in self.alarming)
+        return _matches(self.alarming, sentence) and not _matches(self.alarming, mention)
 
     def _answers(
         self,
@@ -166,6 +165,12 @@ class OfflineDrafter:
             body = re.sub(r"^[^:]{1,60}\(\d/5\):\s*", "", sentence)
             sentence = f"{lead} “{body}”"
         return _Piece(sentence, keep, shorten=True)
+
+
+@lru_cache(maxsize=20_000)
+def _matches(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
+    plain = text.casefold()
+    return any(p.search(plain) for p in patterns)
 
 
 def _quotes(mention: str, sentence: str) -> bool:

@@ -139,8 +139,7 @@ class Pipeline:
             return triage
         if self.grounder.unknown_models(mention.text):
             return self.triager.mark_out_of_kb(triage)
-        evidence = self.grounder.evidence(mention.text, sources, triage.language)
-        if self.grounder.answers(mention.text, evidence, triage.language):
+        if self.grounder.can_answer(mention.text, sources, triage.language):
             return triage
         return self.triager.mark_out_of_kb(triage)
 

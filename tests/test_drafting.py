@@ -102,6 +102,18 @@ def test_question_outside_the_knowledge_base_gets_a_holding_reply(core) -> None:
     assert not numbers(outcome.draft.text)
 
 
+def test_a_two_part_question_with_one_answerable_part_gets_that_answer(core) -> None:
+    outcome = run(
+        core,
+        "do you sponsor amateur football clubs? and how many days do I have to return an order?",
+    )
+    assert Flag.OUT_OF_KB not in outcome.triage.flags
+    assert not outcome.triage.escalate
+    assert_well_formed(outcome)
+    assert re.search(r"\bdays\b", outcome.draft.text)
+    assert "…" not in outcome.draft.text  # shortened by whole sentences, never cut mid-sentence
+
+
 def test_a_model_the_knowledge_base_does_not_have_is_out_of_kb(core) -> None:
     """The reviews name the product lines; an unknown model number in a known line is a
     product the knowledge base cannot speak for, however well the rest of the question

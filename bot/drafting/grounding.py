@@ -326,6 +326,15 @@ class Grounder:
     def answers(self, question: str, evidence: Sequence[Evidence], language: str = "en") -> bool:
         return self.answerability(question, evidence, language) >= self.answer_threshold
 
+    def can_answer(self, question: str, sources: Sequence[Source], language: str = "en") -> bool:
+        """Return whether `sources` answer the question, or one part of a two-part question
+        (the drafter then answers that part)."""
+        for part in dict.fromkeys([None, *subquestions(question)]):
+            evidence = self.evidence(question, sources, language, part)
+            if self.answers(part or question, evidence, language):
+                return True
+        return False
+
     def _vectors(self, texts: list[str]) -> list[np.ndarray]:
         todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if todo:

@@ -60,7 +60,7 @@ class OfflineDrafter:
         seed = mention.id + (f"/{instruction}" if instruction else "")
         say = lambda slot: self.phrases.pick(triage.language, slot, seed)  # noqa: E731
         evidence = self.grounder.evidence(mention.text, sources, triage.language)
-        answerable = self.grounder.answers(mention.text, evidence, triage.language)
+        answerable = self.grounder.can_answer(mention.text, sources, triage.language)
         if Flag.SAFETY not in triage.flags:
             evidence = [e for e in evidence if not self._alarming(e.sentence, mention.text)]
         brief = bool(instruction and re.search(r"short|brief|kort|kurz", instruction, re.I))
@@ -152,7 +152,9 @@ class OfflineDrafter:
                 ranked = [e for e in ranked if not self._alarming(e.sentence, mention.text)]
             fresh = [e for e in ranked if e.sentence not in {c.sentence for c in chosen}]
             best = next((e for e in fresh[:4] if e.fits), fresh[0] if fresh else None)
-            if best is not None and best.coverage > 0:
+            # A part the knowledge base cannot answer gets no sentence (not a near miss).
+            answerable = self.grounder.answers(part, ranked, triage.language)
+            if best is not None and best.coverage > 0 and answerable:
                 chosen.append(best)
         return chosen or select(evidence, limit)
 
@@ -241,6 +243,10 @@ def _fit(handle: str, pieces: list[_Piece]) -> str:
         piece.text = _shorten(piece.text, room)
     while length() > budget and drop(1):
         pass
+    # Still too long: one whole answer reads better than two cut off mid-sentence.
+    facts = [p for p in current if p.shorten]
+    while length() > budget and len(facts) > 1:
+        current.remove(facts.pop())
     text = (handle + " ".join(p.text for p in current if p.text)).strip()
     return text if len(text) <= MAX_CHARS else truncate(text, MAX_CHARS)
 
@@ -249,6 +255,14 @@ def _shorten(sentence: str, limit: int) -> str:
     """Keep the leading clauses of a sentence that fit in `limit` characters."""
     if len(sentence) <= limit:
         return sentence
+    # A quote joined from two sentences loses the second one first.
+    whole = ""
+    for part in re.split(r"(?<=[.!?])\s+", sentence):
+        if len(f"{whole} {part}".strip()) > limit:
+            break
+        whole = f"{whole} {part}".strip()
+    if whole:
+        return whole
     clauses = re.split(r"(?<=[;,:—])\s+|\s+(?=\()", sentence)
     kept = ""
     for clause in clauses:

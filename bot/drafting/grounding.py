@@ -77,7 +77,6 @@ class Evidence:
     similarity: float
     covered: frozenset[str]
     fits: bool = True  # has the kind of answer asked for (a duration for "how long"), if any
-    signals: tuple[tuple[str, float], ...] = ()  # what the score is made of (see Weights)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +278,6 @@ class Grounder:
                     signals["similarity"],
                     covered,
                     fits,
-                    tuple(signals.items()),
                 )
             )
         out.sort(key=lambda e: e.score, reverse=True)

@@ -137,8 +137,6 @@ class Pipeline:
     def _answerability(self, mention: Mention, triage: Triage, sources: Sequence) -> Triage:
         if triage.intent is not Intent.QUESTION or triage.flags & _ANSWER_NEEDED:
             return triage
-        if self.grounder.unknown_models(mention.text):
-            return self.triager.mark_out_of_kb(triage)
         if self.grounder.can_answer(mention.text, sources, triage.language):
             return triage
         return self.triager.mark_out_of_kb(triage)

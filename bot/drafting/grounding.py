@@ -107,26 +107,13 @@ class Grounder:
         products: Iterable[str] = (),
     ) -> None:
         self.embedder = embedder
-        names = sorted({normalise(p) for p in products if p.strip()}, key=len, reverse=True)
-        self._product_pattern = (
-            re.compile(r"(?<!\w)(" + "|".join(map(re.escape, names)) + r")(?!\w)")
-            if names
-            else None
-        )
+        names = {normalise(p) for p in products if p.strip()}
+        self._product_pattern = _any_of(names)
         # Model lines ("volta" in "volta 600", "volta 1200"): a question about "volta 2400" asks
         # about a product the knowledge base does not have.
-        families = sorted(
-            {m.group(1) for n in names if (m := re.fullmatch(r"(\D+?)\s+\d+\w*", n))},
-            key=len,
-            reverse=True,
-        )
-        self._model_pattern = (
-            re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, families)) + r")\s+\d+\w*(?!\w)")
-            if families
-            else None
-        )
+        families = {m.group(1) for n in names if (m := re.fullmatch(r"(\D+?)\s+\d+\w*", n))}
+        self._model_pattern = _any_of(families, then=r"\s+\d+\w*")
         self._names = frozenset(names)
-        self._named_cache: dict[str, frozenset[str]] = {}
         self.glossary = glossary or Glossary({})
         ignore = {w.casefold() for w in self.glossary.filler} | {w.casefold() for w in brand_terms}
         self._ignore = set(stems(ignore)) | ignore
@@ -287,19 +274,15 @@ class Grounder:
         """Return the knowledge base's product names that `text` mentions."""
         if self._product_pattern is None:
             return frozenset()
-        found = self._named_cache.get(text)
-        if found is None:
-            matches = self._product_pattern.finditer(normalise(text))
-            found = self._named_cache[text] = frozenset(m.group(0) for m in matches)
-        return found
+        return _found(self._product_pattern, text)
 
     def unknown_models(self, text: str) -> list[str]:
         """Return model names in `text` that belong to a known product line but are not
         products the knowledge base knows ("volta 2400" when there are volta 600 and 1200)."""
         if self._model_pattern is None:
             return []
-        found = [m.group(0) for m in self._model_pattern.finditer(normalise(text))]
-        return [name for name in found if re.sub(r"\s+", " ", name) not in self._names]
+        found = _found(self._model_pattern, text)
+        return sorted(name for name in found if re.sub(r"\s+", " ", name) not in self._names)
 
     def _product_match(self, asked: frozenset[str], sentence: str) -> float:
         """+1 when a sentence names a product the question names, -1 when it names only others."""
@@ -326,7 +309,10 @@ class Grounder:
 
     def can_answer(self, question: str, sources: Sequence[Source], language: str = "en") -> bool:
         """Return whether `sources` answer the question, or one part of a two-part question
-        (the drafter then answers that part)."""
+        (the drafter then answers that part). A question about a model the knowledge base does
+        not have ("volta 2400" beside volta 600 and 1200) is never answerable."""
+        if self.unknown_models(question):
+            return False
         for part in dict.fromkeys([None, *subquestions(question)]):
             evidence = self.evidence(question, sources, language, part)
             if self.answers(part or question, evidence, language):
@@ -371,6 +357,19 @@ def subquestions(text: str) -> list[str]:
 @lru_cache(maxsize=50_000)
 def _stem_set(text: str) -> frozenset[str]:
     return frozenset(stems(words(text)))
+
+
+def _any_of(names: Iterable[str], then: str = "") -> re.Pattern[str] | None:
+    """Compile a whole-word match for any of `names` (longest first), followed by `then`."""
+    ordered = sorted(names, key=len, reverse=True)
+    if not ordered:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, ordered)) + ")" + then + r"(?!\w)")
+
+
+@lru_cache(maxsize=50_000)
+def _found(pattern: re.Pattern[str], text: str) -> frozenset[str]:
+    return frozenset(m.group(0) for m in pattern.finditer(normalise(text)))
 
 
 @lru_cache(maxsize=50_000)

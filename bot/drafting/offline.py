@@ -61,8 +61,7 @@ class OfflineDrafter:
         say = lambda slot: self.phrases.pick(triage.language, slot, seed)  # noqa: E731
         evidence = self.grounder.evidence(mention.text, sources, triage.language)
         answerable = self.grounder.can_answer(mention.text, sources, triage.language)
-        if Flag.SAFETY not in triage.flags:
-            evidence = [e for e in evidence if not self._alarming(e.sentence, mention.text)]
+        evidence = self._usable(evidence, mention, triage)
         brief = bool(instruction and re.search(r"short|brief|kort|kurz", instruction, re.I))
         pieces: list[_Piece] = []
         note = None
@@ -129,9 +128,12 @@ class OfflineDrafter:
         text = _fit(handle, pieces)
         return Draft(text=text, sources=tuple(sources), origin=self.origin, note=note)
 
-    def _alarming(self, sentence: str, mention: str) -> bool:
-        """Return whether `sentence` speaks of an emergency the mention did not raise."""
-        return _matches(self.alarming, sentence) and not _matches(self.alarming, mention)
+    def _usable(self, evidence: list[Evidence], mention: Mention, triage: Triage) -> list[Evidence]:
+        """Drop sentences that speak of an emergency (fire, "call 112") the mention did not
+        raise: they are for safety incidents, not for a question that shares the word "call"."""
+        if Flag.SAFETY in triage.flags or _matches(self.alarming, mention.text):
+            return evidence
+        return [e for e in evidence if not _matches(self.alarming, e.sentence)]
 
     def _answers(
         self,
@@ -148,8 +150,7 @@ class OfflineDrafter:
         chosen: list[Evidence] = []
         for part in parts[:limit]:
             ranked = self.grounder.evidence(mention.text, sources, triage.language, focus_on=part)
-            if Flag.SAFETY not in triage.flags:
-                ranked = [e for e in ranked if not self._alarming(e.sentence, mention.text)]
+            ranked = self._usable(ranked, mention, triage)
             fresh = [e for e in ranked if e.sentence not in {c.sentence for c in chosen}]
             best = next((e for e in fresh[:4] if e.fits), fresh[0] if fresh else None)
             # A part the knowledge base cannot answer gets no sentence (not a near miss).

@@ -11,6 +11,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.patterns import PatternSet
+
 Pattern = re.Pattern[str]
 
 
@@ -20,25 +22,26 @@ class RulesError(ValueError):
 
 @dataclass(frozen=True)
 class Rules:
-    injection: tuple[Pattern, ...]
-    spam: tuple[tuple[Pattern, float], ...]
+    injection: PatternSet
+    spam: PatternSet
+    spam_weights: tuple[float, ...]
     spam_threshold: float
-    safety_incident: tuple[Pattern, ...]
-    safety_hypothetical: tuple[Pattern, ...]
-    safety_first_person: tuple[Pattern, ...]
-    legal: tuple[Pattern, ...]
-    press: tuple[Pattern, ...]
-    complaint: tuple[Pattern, ...]
-    praise: tuple[Pattern, ...]
-    sarcasm_praise: Pattern
-    sarcasm_problem: Pattern
-    sarcasm_markers: Pattern
-    sarcasm_weak_markers: Pattern
-    question: tuple[Pattern, ...]
-    question_after_comma: tuple[Pattern, ...]
-    account: tuple[Pattern, ...]
-    order_topic: tuple[Pattern, ...]
-    personal_data: tuple[Pattern, ...]
+    safety_incident: PatternSet
+    safety_hypothetical: PatternSet
+    safety_first_person: PatternSet
+    legal: PatternSet
+    press: PatternSet
+    complaint: PatternSet
+    praise: PatternSet
+    sarcasm_praise: PatternSet
+    sarcasm_problem: PatternSet
+    sarcasm_markers: PatternSet
+    sarcasm_weak_markers: PatternSet
+    question: PatternSet
+    question_after_comma: PatternSet
+    account: PatternSet
+    order_topic: PatternSet
+    personal_data: PatternSet
     sentiment_lexicon: dict[str, float]
     languages: dict[str, frozenset[str]]
 
@@ -66,24 +69,23 @@ def load_rules(path: Path) -> Rules:
             raise RulesError(f"{path}: missing section [{name}]")
         return data[name]
 
-    def many(name: str, key: str = "patterns") -> tuple[Pattern, ...]:
-        # Check each pattern on its own (so an error names it), then search them as one
-        # alternation: a single scan per category instead of one per pattern.
-        raw = section(name).get(key, [])
+    def checked(key: str, raw: list[object]) -> PatternSet:
+        # Check each pattern on its own, so an error names it.
         for pattern in raw:
-            _compile(path, f"{name}.{key}", pattern)
-        if not raw:
-            return ()
-        return (_compile(path, f"{name}.{key}", "|".join(f"(?:{p})" for p in raw)),)
+            _compile(path, key, pattern)
+        return PatternSet([str(p) for p in raw])
+
+    def many(name: str, key: str = "patterns") -> PatternSet:
+        return checked(f"{name}.{key}", section(name).get(key, []))
+
+    def one(name: str, key: str) -> PatternSet:
+        return checked(f"{name}.{key}", [section(name).get(key)])
 
     spam = section("spam")
-    sarcasm = section("sarcasm")
     return Rules(
         injection=many("injection"),
-        spam=tuple(
-            (_compile(path, "spam.patterns", item["pattern"]), float(item["weight"]))
-            for item in spam["patterns"]
-        ),
+        spam=checked("spam.patterns", [item["pattern"] for item in spam["patterns"]]),
+        spam_weights=tuple(float(item["weight"]) for item in spam["patterns"]),
         spam_threshold=float(spam.get("threshold", 2.0)),
         safety_incident=many("safety", "incident"),
         safety_hypothetical=many("safety", "hypothetical"),
@@ -92,10 +94,10 @@ def load_rules(path: Path) -> Rules:
         press=many("press"),
         complaint=many("complaint"),
         praise=many("praise"),
-        sarcasm_praise=_compile(path, "sarcasm.praise_words", sarcasm["praise_words"]),
-        sarcasm_problem=_compile(path, "sarcasm.problem_words", sarcasm["problem_words"]),
-        sarcasm_markers=_compile(path, "sarcasm.markers", sarcasm["markers"]),
-        sarcasm_weak_markers=_compile(path, "sarcasm.weak_markers", sarcasm["weak_markers"]),
+        sarcasm_praise=one("sarcasm", "praise_words"),
+        sarcasm_problem=one("sarcasm", "problem_words"),
+        sarcasm_markers=one("sarcasm", "markers"),
+        sarcasm_weak_markers=one("sarcasm", "weak_markers"),
         question=many("question"),
         question_after_comma=many("question", "after_comma"),
         account=many("account"),
@@ -104,11 +106,3 @@ def load_rules(path: Path) -> Rules:
         sentiment_lexicon={k: float(v) for k, v in section("sentiment").get("lexicon", {}).items()},
         languages={k: frozenset(v) for k, v in section("languages").items()},
     )
-
-
-def any_match(patterns: tuple[Pattern, ...], text: str) -> Pattern | None:
-    """Return the first pattern that matches `text`, or None."""
-    for pattern in patterns:
-        if pattern.search(text):
-            return pattern
-    return None

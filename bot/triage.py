@@ -15,7 +15,7 @@ import re
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bot.domain import Flag, Intent, Mention, Priority, Triage
-from bot.rules import Rules, any_match
+from bot.rules import Rules
 from bot.text import deobfuscate, normalise, personal_data, words
 
 NEGATIVE = -0.3
@@ -78,12 +78,12 @@ class RuleTriager:
             return True
         for clause in _CLAUSES.split(plain):
             clause = _LEADING_FILLER.sub("", clause).strip()
-            if clause and any_match(self.rules.question, clause):
+            if clause and self.rules.question.search(clause):
                 return True
             # "ok be honest, is it really unlimited or …": a question after a comma, held to a
             # stricter pattern (a comma also starts "…, will post my findings next week").
             for part in clause.split(",")[1:]:
-                if any_match(self.rules.question_after_comma, part.strip()):
+                if self.rules.question_after_comma.search(part.strip()):
                     return True
         return False
 
@@ -97,18 +97,18 @@ class RuleTriager:
         language = self.language(mention.text)
         sentiment = self.sentiment(mention.text, language)
 
-        if personal_data(mention.text) or any_match(rules.personal_data, plain):
+        if personal_data(mention.text) or rules.personal_data.search(plain):
             flags.add(Flag.PII)
 
         # The de-obfuscated text catches s p a c e d and l33t words; the raw text catches what
         # normalising would blur (quotes, JSON keys). Patterns ignore case, so that is enough.
         variants = dict.fromkeys((probe, mention.text))
-        injection = next((p for v in variants if (p := any_match(rules.injection, v))), None)
+        injection = next((p for v in variants if (p := rules.injection.search(v))), None)
         if injection:
             why = "tries to instruct the bot; treated as data and not answered"
             return _blocked(Intent.INJECTION, Flag.INJECTION, sentiment, flags, language, why)
 
-        spam_score = sum(weight for pattern, weight in rules.spam if pattern.search(probe))
+        spam_score = sum(rules.spam_weights[i] for i in rules.spam.matching(probe))
         if spam_score >= rules.spam_threshold:
             why = f"spam signals (score {spam_score:.1f})"
             return _blocked(Intent.SPAM, Flag.SPAM, sentiment, flags, language, why)
@@ -117,14 +117,14 @@ class RuleTriager:
         if safety:
             flags.add(Flag.SAFETY)
             reasons.append(f"possible safety incident ({safety})")
-        if any_match(rules.legal, plain):
+        if rules.legal.search(plain):
             flags.add(Flag.LEGAL)
             reasons.append("legal threat")
-        if any_match(rules.press, plain):
+        if rules.press.search(plain):
             flags.add(Flag.PRESS)
             reasons.append("press enquiry")
 
-        complaint_cue = any_match(rules.complaint, plain) is not None
+        complaint_cue = rules.complaint.search(plain) is not None
         sarcastic = self._sarcastic(plain, complaint_cue)
         question = self.is_question(mention.text)
         # A low sentiment score alone makes a complaint only when nothing is asked: "my Pocket
@@ -136,7 +136,7 @@ class RuleTriager:
             or complaint_cue
             or (sentiment <= -0.45 and not question)
         )
-        praise = (bool(any_match(rules.praise, plain)) and sentiment > -0.2) or sentiment >= 0.75
+        praise = (bool(rules.praise.search(plain)) and sentiment > -0.2) or sentiment >= 0.75
         if complaint and not (praise and sentiment >= 0.5 and not sarcastic and not safety):
             intent = Intent.COMPLAINT
         elif Flag.PRESS in flags:
@@ -182,8 +182,8 @@ class RuleTriager:
             language=language,
             rationale=rationale,
             needs_dm=bool(
-                any_match(rules.account, plain)
-                or (intent is Intent.COMPLAINT and any_match(rules.order_topic, plain))
+                rules.account.search(plain)
+                or (intent is Intent.COMPLAINT and rules.order_topic.search(plain))
             ),
         )
 
@@ -199,18 +199,13 @@ class RuleTriager:
 
     def _safety_incident(self, plain: str) -> str | None:
         rules = self.rules
-        hit = None
-        for pattern in rules.safety_incident:
-            match = pattern.search(plain)
-            if match:
-                hit = match.group(0)
-                break
-        if hit is None:
+        match = rules.safety_incident.search(plain)
+        if match is None:
             return None
-        hypothetical = any_match(rules.safety_hypothetical, plain)
-        if hypothetical and not any_match(rules.safety_first_person, plain):
+        hypothetical = rules.safety_hypothetical.search(plain)
+        if hypothetical and not rules.safety_first_person.search(plain):
             return None
-        return hit
+        return match.group(0)
 
     def _sarcastic(self, plain: str, complaint_cue: bool) -> bool:
         rules = self.rules

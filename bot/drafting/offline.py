@@ -23,6 +23,7 @@ from bot.drafting.grounding import (
 )
 from bot.drafting.guards import MAX_CHARS
 from bot.drafting.phrases import Phrases
+from bot.patterns import PatternSet
 from bot.text import stems, truncate, words
 
 
@@ -40,12 +41,12 @@ class OfflineDrafter:
     origin = "offline"
 
     def __init__(
-        self, grounder: Grounder, phrases: Phrases, alarming: Sequence[re.Pattern[str]] = ()
+        self, grounder: Grounder, phrases: Phrases, alarming: PatternSet | None = None
     ) -> None:
         self.grounder = grounder
         self.phrases = phrases
         # Emergency wording ("if there is fire, call 112"): quoted only to a safety mention.
-        self.alarming = tuple(alarming)
+        self.alarming = alarming or PatternSet([])
 
     def draft(
         self,
@@ -171,9 +172,8 @@ class OfflineDrafter:
 
 
 @lru_cache(maxsize=20_000)
-def _matches(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
-    plain = text.casefold()
-    return any(p.search(plain) for p in patterns)
+def _matches(patterns: PatternSet, text: str) -> bool:
+    return patterns.search(text.casefold()) is not None
 
 
 def _quotes(mention: str, sentence: str) -> bool:

@@ -17,7 +17,7 @@ from bot.drafting.grounding import Grounder
 from bot.drafting.guards import GuardRules
 from bot.drafting.offline import OfflineDrafter
 from bot.drafting.phrases import load_phrases
-from bot.knowledge.embeddings import WordLlamaEmbedder
+from bot.knowledge.embeddings import RecentTexts, WordLlamaEmbedder
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.index import KnowledgeIndex, Progress, SyncReport
 from bot.knowledge.loader import product_names
@@ -98,9 +98,10 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> Knowled
 def _knowledge(
     settings: Settings, index: KnowledgeIndex, embedder: Embedder, glossary: Glossary
 ) -> tuple[HybridRetriever, Grounder]:
-    retriever = HybridRetriever(index, embedder, glossary=glossary)
+    queries = RecentTexts(embedder)  # the grounder re-embeds what the retriever just did
+    retriever = HybridRetriever(index, queries, glossary=glossary)
     grounder = Grounder(
-        embedder,
+        queries,
         corpus=((c.doc, c.text) for c in retriever.chunks),
         glossary=glossary,
         brand_terms=[settings.brand_name, settings.brand_handle, *settings.brand_name.split()],

@@ -21,6 +21,8 @@ _LEET = str.maketrans(
 _SPACED = re.compile(r"\b(?:[a-z][ .\-_*]){3,}[a-z]\b")
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+HANDLE = re.compile(r"(?<!\w)@\w+")
+LINK = re.compile(r"https?://\S+|www\.\S+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(\[]?[A-Z0-9€$£])")
 
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -32,6 +34,11 @@ def normalise(text: str) -> str:
     """Return NFKC-folded, lower-cased text without zero-width characters or extra spaces."""
     folded = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).casefold()
     return re.sub(r"\s+", " ", folded).strip()
+
+
+def without_handles_and_links(text: str) -> str:
+    """Return `text` with @handles and links blanked out (they say nothing about the topic)."""
+    return LINK.sub(" ", HANDLE.sub(" ", text))
 
 
 def deobfuscate(text: str) -> str:

@@ -16,10 +16,9 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bot.domain import Flag, Intent, Mention, Priority, Triage
 from bot.rules import Rules
-from bot.text import deobfuscate, normalise, personal_data, words
+from bot.text import HANDLE, deobfuscate, normalise, personal_data, words
 
 NEGATIVE = -0.3
-_HANDLE = re.compile(r"(?<!\w)@\w+")
 _CLAUSES = re.compile(r"[.!?;:\n]+")
 _LEADING_FILLER = re.compile(
     r"^(\W*\b(lol|lmao|hey|hi|hello|hallo|hoi|ok|okay|so|quick (one|question)|btw|yo|um|hmm|"
@@ -73,7 +72,7 @@ class RuleTriager:
 
     def is_question(self, text: str) -> bool:
         """Return whether any sentence asks something (after handles and interjections)."""
-        plain = normalise(_HANDLE.sub(" ", text))
+        plain = normalise(HANDLE.sub(" ", text))
         if "?" in plain:
             return True
         for clause in _CLAUSES.split(plain):

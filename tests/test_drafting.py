@@ -10,7 +10,7 @@ from bot.drafting.guards import violations
 from bot.pipeline import Pipeline
 from bot.settings import load_settings
 from bot.text import numbers
-from tests.conftest import THIRD_KB
+from tests.conftest import OTHER_KB, THIRD_KB
 from tests.fakes import ListKnowledgeBase, QueuedDrafter
 
 
@@ -70,6 +70,42 @@ def test_emergency_wording_is_kept_for_safety_mentions(tmp_path, embedder) -> No
     assert Flag.SAFETY not in outcome.triage.flags
     assert_well_formed(outcome)
     assert not re.search(r"\b(fire|flames|112|smok\w*)\b", outcome.draft.text, re.I)
+
+
+@pytest.mark.parametrize(
+    ("kb", "brand", "text", "action", "contact"),
+    [
+        (
+            THIRD_KB,
+            "Lumo Mobile",
+            "the battery of my phone has swollen up and the back is coming loose, what now?",
+            r"stop using",  # from the swelling section, not the general charging advice
+            r"208 4747|safety@",
+        ),
+        (
+            OTHER_KB,
+            "Brewline",
+            "my son's lips swelled up after a cup of your hazelnut coffee, we're at the doctor",
+            r"medical help",
+            r"@brewline\.coffee",
+        ),
+    ],
+    ids=["telecom-battery", "coffee-allergy"],
+)
+def test_a_safety_reply_says_what_to_do_and_whom_to_contact(
+    tmp_path, embedder, kb, brand, text, action, contact
+) -> None:
+    settings = load_settings(knowledge_dir=kb, data_dir=tmp_path, brand_name=brand)
+    core = container.build_core(settings, embedder=embedder)
+    outcome = run(core, text)
+    assert Flag.SAFETY in outcome.triage.flags
+    assert_well_formed(outcome)
+    draft = outcome.draft.text
+    assert re.search(action, draft, re.I), draft
+    assert re.search(contact, draft), draft
+    # A shortened instruction keeps what to do, never only its condition ("If you …").
+    for sentence in re.split(r"(?<=[.!?])\s+", draft.split(" ", 1)[1]):
+        assert not re.match(r"(if|when)\b[^,]*[.!?]$", sentence, re.I), draft
 
 
 def test_personal_data_is_never_echoed(core) -> None:

@@ -23,7 +23,7 @@ from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
 from bot.domain import Source, SourceKind
 from bot.knowledge.glossary import Glossary
 from bot.ports import Embedder
-from bot.text import normalise, sentences, stems, words
+from bot.text import HANDLE, normalise, sentences, stems, without_handles_and_links, words
 
 # Typed answers: what kind of sentence a question wants, and how to recognise one.
 _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
@@ -95,7 +95,7 @@ class Weights:
 class Grounder:
     """Scores knowledge sentences against a question."""
 
-    answer_threshold = 0.15
+    answer_threshold = 0.13
     weights = Weights()
 
     def __init__(
@@ -227,7 +227,8 @@ class Grounder:
         ]
         if not candidates:
             return []
-        qvec = self.embedder.embed([self.glossary.expand(asked)])[0]
+        # The same text the retriever embedded for the whole question (a cache hit, then).
+        qvec = self.embedder.embed([self.glossary.expand(without_handles_and_links(asked))])[0]
         vecs = self._vectors([s for s, _ in candidates])
         best_source = max((src.score for src in sources), default=1.0) or 1.0
         weights = [(f.name, getattr(self.weights, f.name)) for f in fields(Weights)]
@@ -329,7 +330,6 @@ class Grounder:
         return [self._cache[t] for t in texts]
 
 
-_HANDLES = re.compile(r"(?<!\w)@\w+")
 _QUESTION_WORD = (
     r"(how|what|what's|whats|when|where|which|who|why|can|could|do|does|did|is|are|will|would|"
     r"should|may|hoe|wat|wanneer|waar|welke|kan|kun|mag|moet|wie|was|wann|wo|welche|kann|darf|"
@@ -343,7 +343,7 @@ _SPLIT_ASK = re.compile(
 
 def subquestions(text: str) -> list[str]:
     """Split a mention that asks two things into its questions (else return it whole)."""
-    plain = _HANDLES.sub(" ", text)
+    plain = HANDLE.sub(" ", text)
     asking = [
         part.strip()
         for part in re.split(r"(?<=[.!?])\s+|\n+", plain)

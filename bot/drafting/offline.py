@@ -70,14 +70,18 @@ class OfflineDrafter:
 
         if Flag.SAFETY in flags:
             pieces.append(_Piece(say("safety_open"), 2, alt=say("safety_short")))
-            action = next((e for e in evidence if _INSTRUCTION.search(e.sentence)), None)
+            # What to do now comes from the passage that best matches the incident (its own
+            # section, not general advice that shares a word), then how to reach the brand.
+            actions = [e for e in evidence if _INSTRUCTION.search(e.sentence)]
+            top = sources[0] if sources else None
+            action = next((e for e in actions if e.source == top), actions[0] if actions else None)
             contact = _contact(evidence, prefer=action.source.doc if action else None)
             if action is not None and action is not contact:
-                pieces.append(_Piece(action.sentence, 0, shorten=True))
+                pieces.append(_Piece(_standalone(action.sentence), 0, shorten=True))
             elif action is None:
                 pieces.append(_Piece(say("safety_fallback"), 0))
             if contact is not None:
-                pieces.append(_Piece(contact.sentence, 0, shorten=True))
+                pieces.append(_Piece(_contact_part(contact.sentence, action), 0, shorten=True))
             else:
                 pieces.append(_Piece(say("dm_safety"), 0))
         elif Flag.OUT_OF_KB in flags:
@@ -201,12 +205,35 @@ def _with_next(evidence: Evidence) -> str:
     return sentence
 
 
-_INSTRUCTION = re.compile(
-    r"\b(stop|unplug|switch (it )?off|turn (it )?off|do not|don't|never|move|leave|keep|place|"
-    r"disconnect|call|contact)\b",
-    re.IGNORECASE,
+# An instruction in the imperative, possibly after its condition ("If it smokes, unplug it"):
+# "We call you back within 2 hours" shares the verb but tells the customer nothing to do.
+_IMPERATIVE = (
+    r"(?:please\s+|first,?\s+|then,?\s+)?"
+    r"(?:stop|unplug|switch|turn|do not|don't|never|avoid|move|leave|keep|place|put|remove|"
+    r"disconnect|call|contact|seek|get|go|take|let|open|rinse|wash|check|report|wait)\b"
 )
+_INSTRUCTION = re.compile(r"^(?:if\b[^.!?]{0,200}?,\s*)?" + _IMPERATIVE, re.IGNORECASE)
+_ORDER = re.compile(_IMPERATIVE, re.IGNORECASE)
 _CONTACT = re.compile(r"\+?\d[\d ]{7,}\d|[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+def _contact_part(sentence: str, action: Evidence | None) -> str:
+    """The part of a quoted passage that says how to reach us, when the action is quoted apart
+    ("If there is fire, call 112. Then contact our safety line on …" → the second sentence)."""
+    if action is None:
+        return _standalone(sentence)
+    parts = re.split(r"(?<=[.!?])\s+", sentence)
+    with_contact = [p for p in parts if _CONTACT.search(p)]
+    return _standalone(" ".join(with_contact)) if with_contact else sentence
+
+
+_CONNECTIVE = re.compile(r"^(then|after that|afterwards|also|next|and)\b,?\s*", re.IGNORECASE)
+
+
+def _standalone(sentence: str) -> str:
+    """Drop a leading "Then"/"Afterwards," that leans on a sentence we did not quote."""
+    rest = _CONNECTIVE.sub("", sentence, count=1)
+    return rest[:1].upper() + rest[1:] if rest and rest != sentence else sentence
 
 
 def _contact(evidence: Sequence[Evidence], prefer: str | None) -> Evidence | None:
@@ -265,12 +292,22 @@ def _shorten(sentence: str, limit: int) -> str:
     if whole:
         return whole
     clauses = re.split(r"(?<=[;,:—])\s+|\s+(?=\()", sentence)
+    if re.match(r"(if|when|unless)\b", sentence, re.IGNORECASE):
+        # "If X, such as A, B or C, do Y": the condition and what to do, without the examples.
+        # Leading clauses alone would end on the condition and never say what to do.
+        main = next((i for i, c in enumerate(clauses[1:], 1) if _ORDER.match(c)), None)
+        if main is None:
+            return truncate(sentence, limit)
+        for candidate in (f"{clauses[0]} {' '.join(clauses[main:])}", " ".join(clauses[main:])):
+            if len(candidate) <= limit:
+                return candidate[:1].upper() + candidate[1:]
+        clauses = [clauses[0], *clauses[main:]]
     kept = ""
     for clause in clauses:
         candidate = f"{kept} {clause}".strip()
         if len(candidate) + 1 > limit:
             break
         kept = candidate
-    if kept:
+    if kept and not re.fullmatch(r"(if|when|unless)\b[^;,:—]*[;,:—]?", kept, re.IGNORECASE):
         return kept.rstrip(",;:— ") + "."
     return truncate(sentence, limit)

@@ -6,11 +6,14 @@ wheel carries both files, so we load with the package folder as the cache and do
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bot.ports import Embedder
 
 
 class WordLlamaEmbedder:
@@ -38,3 +41,39 @@ class WordLlamaEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.asarray(self._load().embed(list(texts), norm=True), dtype=np.float32)
+
+
+class RecentTexts:
+    """Remembers the vectors of recently embedded short batches (queries, not bulk indexing).
+
+    The retriever embeds a mention's search text and the grounder embeds the same text again to
+    rank sentences; with this wrapper the second call is a lookup (and, with a paid endpoint,
+    not a second request).
+    """
+
+    def __init__(self, inner: Embedder, size: int = 4096, batch_limit: int = 256) -> None:
+        self.inner = inner
+        self.size = size
+        self.batch_limit = batch_limit
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) > self.batch_limit:
+            return self.inner.embed(texts)
+        todo = list(dict.fromkeys(t for t in texts if t not in self._recent))
+        if todo:
+            for text, vec in zip(todo, self.inner.embed(todo), strict=True):
+                self._recent[text] = vec
+        rows = []
+        for text in texts:
+            self._recent.move_to_end(text)
+            rows.append(self._recent[text])
+        while len(self._recent) > self.size:
+            self._recent.popitem(last=False)
+        if not rows:
+            return self.inner.embed(texts)
+        return np.stack(rows)

@@ -8,7 +8,6 @@ penalty for repeating a document so a two-topic question gets both topics near t
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -21,9 +20,7 @@ from bot.knowledge.glossary import Glossary
 from bot.knowledge.index import KnowledgeIndex
 from bot.knowledge.loader import Chunk
 from bot.ports import Embedder
-
-_HANDLE = re.compile(r"(?<!\w)@\w+")
-_URL = re.compile(r"https?://\S+|www\.\S+")
+from bot.text import without_handles_and_links
 
 
 class HybridRetriever:
@@ -64,7 +61,7 @@ class HybridRetriever:
 
     def query_text(self, text: str) -> str:
         """Strip handles and links, and add the knowledge base's words for the customer's."""
-        return self.glossary.expand(_URL.sub(" ", _HANDLE.sub(" ", text)))
+        return self.glossary.expand(without_handles_and_links(text))
 
     def search_many(self, queries: Sequence[str], k: int = 5) -> list[list[Source]]:
         """Return the k best passages per query, best first."""
@@ -73,9 +70,10 @@ class HybridRetriever:
         texts = [self.query_text(q) for q in queries]
         qvecs = self.embedder.embed(texts)
         dense_hits = self.index.query(qvecs, self.candidates)
+        tokens = self._tokens(texts)
         return [
-            self._rank(text, qvec, hits, k)
-            for text, qvec, hits in zip(texts, qvecs, dense_hits, strict=True)
+            self._rank(qtokens, qvec, hits, k)
+            for qtokens, qvec, hits in zip(tokens, qvecs, dense_hits, strict=True)
         ]
 
     def search(self, query: str, k: int = 5) -> list[Source]:
@@ -84,10 +82,10 @@ class HybridRetriever:
     # -- internals --------------------------------------------------------------------------
 
     def _rank(
-        self, text: str, qvec: np.ndarray, hits: list[tuple[str, float]], k: int
+        self, tokens: list[str], qvec: np.ndarray, hits: list[tuple[str, float]], k: int
     ) -> list[Source]:
         dense = {self._by_id[cid]: sim for cid, sim in hits if cid in self._by_id}
-        lexical = self._lexical(text)
+        lexical = self._lexical(tokens)
         best_lex = max(lexical.values(), default=0.0)
         candidates = set(dense) | set(lexical)
         missing = [i for i in candidates if i not in dense]
@@ -126,13 +124,18 @@ class HybridRetriever:
             for score, i in picked
         ]
 
-    def _lexical(self, text: str) -> dict[int, float]:
+    def _tokens(self, texts: list[str]) -> list[list[str]]:
+        """BM25 tokens of every query, in one call (its per-call overhead dominates)."""
         if self._bm25 is None:
-            return {}
-        tokens = bm25s.tokenize(
-            [text], stopwords="en", stemmer=self._stemmer, return_ids=False, show_progress=False
-        )[0]
-        if not tokens:
+            return [[] for _ in texts]
+        return list(
+            bm25s.tokenize(
+                texts, stopwords="en", stemmer=self._stemmer, return_ids=False, show_progress=False
+            )
+        )
+
+    def _lexical(self, tokens: list[str]) -> dict[int, float]:
+        if self._bm25 is None or not tokens:
             return {}
         scores = self._bm25.get_scores(tokens)
         n = min(self.candidates, len(scores))

@@ -30,6 +30,7 @@ PHONE = re.compile(r"(?<![\w/])\+?\(?\d[\d\s().-]{7,}\d(?![\w/])")
 URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
+@lru_cache(maxsize=32_768)  # knowledge-base sentences are normalised again for every mention
 def normalise(text: str) -> str:
     """Return NFKC-folded, lower-cased text without zero-width characters or extra spaces."""
     folded = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).casefold()
@@ -153,3 +154,9 @@ def truncate(text: str, limit: int) -> str:
         return text
     cut = text[: max(0, limit - 1)].rsplit(" ", 1)[0].rstrip(" ,;:-")
     return cut + "…"
+
+
+@lru_cache(maxsize=50_000)
+def stem_set(text: str) -> frozenset[str]:
+    """Return the English stems of the words of `text` (cached: passages recur per mention)."""
+    return frozenset(stems(words(text)))

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain import SourceKind
+from bot.knowledge.embeddings import RecentTexts
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.index import KnowledgeIndex
 from bot.knowledge.loader import knowledge_files, load_file
@@ -124,3 +125,18 @@ def test_hybrid_retrieval_finds_exact_terms(tmp_path: Path) -> None:
 def test_sample_kb_retrieval_with_real_embeddings(core, query: str, doc: str) -> None:
     docs = [s.doc for s in core.retriever.search(query, k=3)]
     assert doc in docs
+
+
+def test_recent_texts_embeds_a_repeated_query_once_and_passes_bulk_through() -> None:
+    inner = HashEmbedder()
+    cached = RecentTexts(inner, size=3, batch_limit=4)
+    first = cached.embed(["how long is shipping", "return policy"])
+    again = cached.embed(["return policy", "how long is shipping"])
+    assert inner.calls == 1
+    assert (again[0] == first[1]).all() and (again[1] == first[0]).all()
+    cached.embed(["a", "b", "c", "d", "e"])  # a bulk batch: not remembered
+    cached.embed(["return policy"])
+    assert inner.calls == 2
+    cached.embed(["x", "y"])  # the oldest entries make room (size 3)
+    cached.embed(["how long is shipping"])
+    assert inner.calls == 4

@@ -23,7 +23,15 @@ from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
 from bot.domain import Source, SourceKind
 from bot.knowledge.glossary import Glossary
 from bot.ports import Embedder
-from bot.text import HANDLE, normalise, sentences, stems, without_handles_and_links, words
+from bot.text import (
+    HANDLE,
+    normalise,
+    sentences,
+    stem_set,
+    stems,
+    without_handles_and_links,
+    words,
+)
 
 # Typed answers: what kind of sentence a question wants, and how to recognise one.
 _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
@@ -236,8 +244,8 @@ class Grounder:
         for (sentence, src), vec in zip(candidates, vecs, strict=True):
             # A sentence inherits its section heading ("Where we ship" → every sentence under it
             # is about shipping), at a discount: the heading says what, the sentence says how.
-            sstems = _stem_set(sentence)
-            hstems = _stem_set(src.ref) - sstems
+            sstems = stem_set(sentence)
+            hstems = stem_set(src.ref) - sstems
             covered = frozenset(t for t in terms if t in sstems or t in hstems)
             found = sum(terms[t] * (1.0 if t in sstems else 0.6) for t in covered)
             bonus = sum(
@@ -354,11 +362,6 @@ def subquestions(text: str) -> list[str]:
     return parts if len(parts) >= 2 else [text]
 
 
-@lru_cache(maxsize=50_000)
-def _stem_set(text: str) -> frozenset[str]:
-    return frozenset(stems(words(text)))
-
-
 def _any_of(names: Iterable[str], then: str = "") -> re.Pattern[str] | None:
     """Compile a whole-word match for any of `names` (longest first), followed by `then`."""
     ordered = sorted(names, key=len, reverse=True)
@@ -403,7 +406,7 @@ _LABEL = re.compile(r"^([^:—]{2,40})(?::| —)\s")
 def _label_stems(sentence: str) -> frozenset[str]:
     """Return the stems of a "Label: value" line's label (empty for other sentences)."""
     found = _LABEL.match(sentence)
-    return _stem_set(found.group(1)) if found else frozenset()
+    return stem_set(found.group(1)) if found else frozenset()
 
 
 @lru_cache(maxsize=20_000)

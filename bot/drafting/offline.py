@@ -24,7 +24,7 @@ from bot.drafting.grounding import (
 from bot.drafting.guards import MAX_CHARS
 from bot.drafting.phrases import Phrases
 from bot.patterns import PatternSet
-from bot.text import stems, truncate, words
+from bot.text import stem_set, stems, truncate, words
 
 
 @dataclass
@@ -182,8 +182,8 @@ def _matches(patterns: PatternSet, text: str) -> bool:
 
 def _quotes(mention: str, sentence: str) -> bool:
     """Return whether the mention already repeats most of `sentence` (it quotes our policy)."""
-    said = set(stems(words(sentence)))
-    return len(said) >= 3 and len(said & set(stems(words(mention)))) / len(said) >= 0.7
+    said = stem_set(sentence)
+    return len(said) >= 3 and len(said & stem_set(mention)) / len(said) >= 0.7
 
 
 def _with_next(evidence: Evidence) -> str:

@@ -188,7 +188,7 @@ class KnowledgeIndex:
         if count == 0 or not len(vectors):
             return [[] for _ in vectors]
         result = self.collection.query(
-            query_embeddings=[list(map(float, v)) for v in vectors],
+            query_embeddings=np.asarray(vectors, dtype=np.float64).tolist(),
             n_results=min(k, count),
             include=["distances"],
         )

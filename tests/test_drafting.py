@@ -6,6 +6,7 @@ import pytest
 
 from bot import container
 from bot.domain import Draft, Flag, Intent, Mention, Source, SourceKind
+from bot.drafting.grounding import Evidence, select
 from bot.drafting.guards import violations
 from bot.pipeline import Pipeline
 from bot.settings import load_settings
@@ -235,3 +236,18 @@ def test_a_drafting_failure_leaves_the_mention_for_a_human(core) -> None:
         core.triager, ListKnowledgeBase([]), core.grounder, BrokenDrafter(), core.drafter
     )
     assert fallback.process(Mention(id="2", text="hi, how long is the warranty?")).draft
+
+
+def test_a_sentence_of_the_asked_type_wins_only_when_it_is_a_close_contender() -> None:
+    src = Source(doc="payments", kind=SourceKind.POLICY, ref="Prices", text="", score=1.0)
+
+    def ev(sentence: str, score: float, fits: bool) -> Evidence:
+        return Evidence(sentence, src, score, 0.5, 0.5, frozenset({"price"}), fits)
+
+    # "the price dropped, do I get the difference back?" asks about a price; the policy that
+    # answers it names no amount, and a far weaker line with an amount must not replace it.
+    answer = ev("We don't refund the difference if a price drops.", 0.63, fits=False)
+    far = ev("Shipping costs €4.95.", 0.33, fits=True)
+    close = ev("Price protection costs €5.", 0.58, fits=True)
+    assert select([answer, far], 1) == [answer]
+    assert select([answer, close], 1) == [close]

@@ -435,7 +435,8 @@ def select(evidence: Sequence[Evidence], limit: int = 2) -> list[Evidence]:
         return []
     # A question that asks "how long" / "how much" wants a sentence that says so, if a close
     # contender has it.
-    first = next((e for e in evidence[:4] if e.fits), evidence[0])
+    top = evidence[0]
+    first = next((e for e in evidence[:4] if e.fits and e.score >= top.score - 0.1), top)
     chosen = [first]
     covered = set(first.covered)
     for item in evidence:

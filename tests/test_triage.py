@@ -167,3 +167,6 @@ def test_language_and_question_detection(triager: RuleTriager, text: str, langua
 def test_order_problems_move_to_dm(triager: RuleTriager) -> None:
     assert assess(triager, "my order still hasn't arrived, where is it?").needs_dm
     assert not assess(triager, "how long does delivery to Spain take?").needs_dm
+    # Complaints about an order that never name the word "order".
+    assert assess(triager, "third week waiting for my sofa. loving the suspense 🙃").needs_dm
+    assert assess(triager, "asked for the blue one, got the wrong colour. great.").needs_dm

@@ -128,14 +128,18 @@ class RuleTriager:
         question = self.is_question(mention.text)
         # A low sentiment score alone makes a complaint only when nothing is asked: "my Pocket
         # is dead, can I send it in for recycling?" is a question that needs an answer.
+        # A praise cue outweighs a negative score when nothing else went wrong: VADER reads the
+        # story around it ("carried it up three flights in the rain", "my back pain is gone")
+        # as negative. Sarcasm and complaint cues are checked on their own.
+        praise_cue = rules.praise.search(plain) is not None
         complaint = bool(
             safety
             or sarcastic
             or Flag.LEGAL in flags
             or complaint_cue
-            or (sentiment <= -0.45 and not question)
+            or (sentiment <= -0.45 and not question and not praise_cue)
         )
-        praise = (bool(rules.praise.search(plain)) and sentiment > -0.2) or sentiment >= 0.75
+        praise = (praise_cue and sentiment > -0.7) or sentiment >= 0.75
         if complaint and not (praise and sentiment >= 0.5 and not sarcastic and not safety):
             intent = Intent.COMPLAINT
         elif Flag.PRESS in flags:

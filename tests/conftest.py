@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_KB = ROOT / "knowledge"
 OTHER_KB = ROOT / "tests" / "fixtures" / "kb_other"
 THIRD_KB = ROOT / "tests" / "fixtures" / "kb_third"
+FOURTH_KB = ROOT / "tests" / "fixtures" / "kb_fourth"
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from bot import container
 from bot.evaluation import score
 from bot.jsonl import Line, read_lines
 from bot.settings import load_settings
-from tests.conftest import OTHER_KB, ROOT, THIRD_KB
+from tests.conftest import FOURTH_KB, OTHER_KB, ROOT, THIRD_KB
 
 
 def evaluate(core, path: Path):
@@ -56,8 +56,12 @@ def test_sample_brand_scorecard(core) -> None:
 
 @pytest.mark.parametrize(
     ("kb", "brand", "handle"),
-    [(OTHER_KB, "Brewline", "brewline"), (THIRD_KB, "Lumo Mobile", "lumomobile")],
-    ids=["brewline", "lumo"],
+    [
+        (OTHER_KB, "Brewline", "brewline"),
+        (THIRD_KB, "Lumo Mobile", "lumomobile"),
+        (FOURTH_KB, "Nestwerk", "nestwerk"),
+    ],
+    ids=["brewline", "lumo", "nestwerk"],
 )
 def test_unseen_brand_scorecard(
     tmp_path: Path, embedder, kb: Path, brand: str, handle: str

@@ -30,6 +30,8 @@ def assess(triager: RuleTriager, text: str, followers: int = 100):
         "Meine Powerbank riecht verschmort!",
         "ate one of your snack bars and my son broke out in hives, lips swelling",
         "after your drink my throat feels tight and I can't breathe properly",
+        "the bookcase tipped over onto my daughter, she has a bump on her head",
+        "your wall shelf came down on my foot while I was hanging it",
     ],
 )
 def test_safety_incidents_are_urgent_and_escalated(triager: RuleTriager, text: str) -> None:
@@ -105,12 +107,40 @@ def test_injection_attempts_get_no_reply(triager: RuleTriager, text: str) -> Non
         "Buy 10k followers cheap, DM me for rates",
         "Crypto airdrop LIVE, 100x guaranteed, claim now at bit.ly/xyz",
         "earn $300 a day from home with one simple trick",
+        "congrats, you've been selected! claim 500 $ABC tokens in our airdrop today",
     ],
 )
 def test_spam_gets_no_reply(triager: RuleTriager, text: str) -> None:
     t = assess(triager, text)
     assert t.intent is Intent.SPAM
     assert not t.should_reply
+
+
+def test_a_tipped_boat_is_not_a_tip_over_injury(triager: RuleTriager) -> None:
+    assert Flag.SAFETY not in assess(triager, "our canoe tipped over and my bag went in").flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "shoutout to the two couriers who carried it up three flights of stairs in the rain 🙌",
+        "two months on the new desk chair and my back pain is basically gone. who knew ❤️",
+    ],
+)
+def test_praise_told_as_a_hard_story_is_still_praise(triager: RuleTriager, text: str) -> None:
+    assert assess(triager, text).intent is Intent.PRAISE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AGAIN a screw missing from the box, now it's half built in my bedroom",
+        "table arrived today with a massive scratch across the top",
+        "Schrank mit gebrochener Tür geliefert, seit 3 Wochen warte ich. Langsam reicht's",
+    ],
+)
+def test_damage_and_missing_parts_are_complaints(triager: RuleTriager, text: str) -> None:
+    assert assess(triager, text).intent is Intent.COMPLAINT
 
 
 def test_sarcasm_is_a_complaint(triager: RuleTriager) -> None:

@@ -22,6 +22,7 @@ from bot.knowledge.glossary import Glossary
 from bot.knowledge.index import KnowledgeIndex, Progress, SyncReport
 from bot.knowledge.loader import product_names
 from bot.knowledge.retriever import HybridRetriever
+from bot.knowledge.topics import UncoveredTopics
 from bot.pipeline import Pipeline
 from bot.ports import Embedder
 from bot.publishers import OutboxPublisher
@@ -100,12 +101,14 @@ def _knowledge(
 ) -> tuple[HybridRetriever, Grounder]:
     queries = RecentTexts(embedder)  # the grounder re-embeds what the retriever just did
     retriever = HybridRetriever(index, queries, glossary=glossary)
+    topics = settings.prompts_path / "kb_topics.toml"
     grounder = Grounder(
         queries,
         corpus=((c.doc, c.text) for c in retriever.chunks),
         glossary=glossary,
         brand_terms=[settings.brand_name, settings.brand_handle, *settings.brand_name.split()],
         products=product_names(retriever.chunks),
+        uncovered=UncoveredTopics.load(topics, (c.text for c in retriever.chunks)),
     )
     return retriever, grounder
 

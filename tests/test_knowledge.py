@@ -140,3 +140,20 @@ def test_recent_texts_embeds_a_repeated_query_once_and_passes_bulk_through() -> 
     cached.embed(["x", "y"])  # the oldest entries make room (size 3)
     cached.embed(["how long is shipping"])
     assert inner.calls == 4
+
+
+def test_uncovered_topics_are_those_the_corpus_never_mentions(tmp_path: Path) -> None:
+    from bot.knowledge.topics import TopicsError, UncoveredTopics
+
+    path = tmp_path / "topics.toml"
+    path.write_text(
+        "[[topic]]\nname = 'gift cards'\nasks = 'gift ?cards?'\ncovered_by = 'gift card'\n"
+        "[[topic]]\nname = 'jobs'\nasks = 'hiring'\ncovered_by = 'vacanc'\n",
+        encoding="utf-8",
+    )
+    topics = UncoveredTopics.load(path, ["See our vacancies page.", "We ship in 2 days."])
+    assert topics.asked("Do you sell GIFT CARDS? are you hiring?") == ["gift cards"]
+    assert UncoveredTopics.load(tmp_path / "absent.toml", []).asked("gift cards?") == []
+    path.write_text("[[topic]]\nname = 'x'\nasks = '('\ncovered_by = 'x'\n", encoding="utf-8")
+    with pytest.raises(TopicsError, match="topic 1: invalid pattern"):
+        UncoveredTopics.load(path, [])

@@ -22,6 +22,7 @@ from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
 
 from bot.domain import Source, SourceKind
 from bot.knowledge.glossary import Glossary
+from bot.knowledge.topics import UncoveredTopics
 from bot.ports import Embedder
 from bot.text import (
     HANDLE,
@@ -113,8 +114,10 @@ class Grounder:
         glossary: Glossary | None = None,
         brand_terms: Iterable[str] = (),
         products: Iterable[str] = (),
+        uncovered: UncoveredTopics | None = None,
     ) -> None:
         self.embedder = embedder
+        self.uncovered = uncovered or UncoveredTopics([], [])
         names = {normalise(p) for p in products if p.strip()}
         self._product_pattern = _any_of(names)
         # Model lines ("volta" in "volta 600", "volta 1200"): a question about "volta 2400" asks
@@ -314,14 +317,18 @@ class Grounder:
         return best * (1.0 - 0.6 * self.unknown_share(self.terms(question, language)))
 
     def answers(self, question: str, evidence: Sequence[Evidence], language: str = "en") -> bool:
+        if self.uncovered.asked(question):
+            return False  # a loosely related passage is no answer to a topic the KB lacks
         return self.answerability(question, evidence, language) >= self.answer_threshold
 
     def can_answer(self, question: str, sources: Sequence[Source], language: str = "en") -> bool:
         """Return whether `sources` answer the question, or one part of a two-part question
         (the drafter then answers that part). A question about a model the knowledge base does
-        not have ("volta 2400" beside volta 600 and 1200) is never answerable."""
-        if self.unknown_models(question):
-            return False
+        not have ("volta 2400" beside volta 600 and 1200) is never answerable, nor is one about a
+        listed topic the knowledge base never mentions (gift cards, jobs…), whatever else it
+        asks."""
+        if self.unknown_models(question) or self.uncovered.asked(question):
+            return False  # even when another part is answerable: a person should see it
         for part in dict.fromkeys([None, *subquestions(question)]):
             evidence = self.evidence(question, sources, language, part)
             if self.answers(part or question, evidence, language):

@@ -295,9 +295,7 @@ def _shorten(sentence: str, limit: int) -> str:
     if re.match(r"(if|when|unless)\b", sentence, re.IGNORECASE):
         # "If X, such as A, B or C, do Y": the condition and what to do, without the examples.
         # Leading clauses alone would end on the condition and never say what to do.
-        main = next((i for i, c in enumerate(clauses[1:], 1) if _ORDER.match(c)), None)
-        if main is None:
-            return truncate(sentence, limit)
+        main = next((i for i, c in enumerate(clauses[1:], 1) if _ORDER.match(c)), 1)
         for candidate in (f"{clauses[0]} {' '.join(clauses[main:])}", " ".join(clauses[main:])):
             if len(candidate) <= limit:
                 return candidate[:1].upper() + candidate[1:]

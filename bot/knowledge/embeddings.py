@@ -6,6 +6,7 @@ wheel carries both files, so we load with the package folder as the cache and do
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -56,24 +57,24 @@ class RecentTexts:
         self.size = size
         self.batch_limit = batch_limit
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
         return self.inner.name
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        if len(texts) > self.batch_limit:
+        if not texts or len(texts) > self.batch_limit:
             return self.inner.embed(texts)
-        todo = list(dict.fromkeys(t for t in texts if t not in self._recent))
+        with self._lock:
+            known = {t: self._recent[t] for t in texts if t in self._recent}
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
         if todo:
-            for text, vec in zip(todo, self.inner.embed(todo), strict=True):
-                self._recent[text] = vec
-        rows = []
-        for text in texts:
-            self._recent.move_to_end(text)
-            rows.append(self._recent[text])
-        while len(self._recent) > self.size:
-            self._recent.popitem(last=False)
-        if not rows:
-            return self.inner.embed(texts)
-        return np.stack(rows)
+            known.update(zip(todo, self.inner.embed(todo), strict=True))
+        with self._lock:  # workers share one pipeline: keep the dict consistent
+            for text in dict.fromkeys(texts):
+                self._recent[text] = known[text]
+                self._recent.move_to_end(text)
+            while len(self._recent) > self.size:
+                self._recent.popitem(last=False)
+        return np.stack([known[t] for t in texts])

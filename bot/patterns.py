@@ -89,7 +89,11 @@ class _Loosener:
         c = p[self.i + 1]
         self.i += 2
         if c in "bB":
-            return "" if not in_class else r"\x08" if c == "b" else _raise()
+            if not in_class:
+                return ""  # a word boundary: dropping it only loosens
+            if c == "b":
+                return r"\x08"  # backspace, inside a class
+            raise _Unsupported
         if c in "wds":
             if negated:
                 return "\\" + c  # a narrower exclusion: the RE2 class is the wider one
@@ -171,10 +175,6 @@ class _Loosener:
         body = self._sequence(stop_at_paren=True)
         self.i += 1
         return f"{head}{body})"
-
-
-def _raise() -> str:
-    raise _Unsupported
 
 
 class PatternSet:

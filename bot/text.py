@@ -22,7 +22,6 @@ _SPACED = re.compile(r"\b(?:[a-z][ .\-_*]){3,}[a-z]\b")
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 HANDLE = re.compile(r"(?<!\w)@\w+")
-LINK = re.compile(r"https?://\S+|www\.\S+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(\[]?[A-Z0-9€$£])")
 
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -39,7 +38,7 @@ def normalise(text: str) -> str:
 
 def without_handles_and_links(text: str) -> str:
     """Return `text` with @handles and links blanked out (they say nothing about the topic)."""
-    return LINK.sub(" ", HANDLE.sub(" ", text))
+    return URL.sub(" ", HANDLE.sub(" ", text))
 
 
 def deobfuscate(text: str) -> str:

@@ -222,11 +222,13 @@ def _contact_part(sentence: str, action: Evidence | None) -> str:
     ("If there is fire, call 112. Then contact our safety line on …" → the second sentence)."""
     if action is None:
         return _standalone(sentence)
-    parts = re.split(r"(?<=[.!?])\s+", sentence)
+    parts = _SENTENCE_BREAK.split(sentence)
     with_contact = [p for p in parts if _CONTACT.search(p)]
     return _standalone(" ".join(with_contact)) if with_contact else sentence
 
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+_CONDITION = re.compile(r"(if|when|unless)\b", re.IGNORECASE)
 _CONNECTIVE = re.compile(r"^(then|after that|afterwards|also|next|and)\b,?\s*", re.IGNORECASE)
 
 
@@ -285,14 +287,14 @@ def _shorten(sentence: str, limit: int) -> str:
         return sentence
     # A quote joined from two sentences loses the second one first.
     whole = ""
-    for part in re.split(r"(?<=[.!?])\s+", sentence):
+    for part in _SENTENCE_BREAK.split(sentence):
         if len(f"{whole} {part}".strip()) > limit:
             break
         whole = f"{whole} {part}".strip()
     if whole:
         return whole
     clauses = re.split(r"(?<=[;,:—])\s+|\s+(?=\()", sentence)
-    if re.match(r"(if|when|unless)\b", sentence, re.IGNORECASE):
+    if _CONDITION.match(sentence):
         # "If X, such as A, B or C, do Y": the condition and what to do, without the examples.
         # Leading clauses alone would end on the condition and never say what to do.
         main = next((i for i, c in enumerate(clauses[1:], 1) if _ORDER.match(c)), 1)
@@ -306,6 +308,7 @@ def _shorten(sentence: str, limit: int) -> str:
         if len(candidate) + 1 > limit:
             break
         kept = candidate
-    if kept and not re.fullmatch(r"(if|when|unless)\b[^;,:—]*[;,:—]?", kept, re.IGNORECASE):
+    only_condition = _CONDITION.match(kept) and re.fullmatch(r"[^;,:—]*[;,:—]?", kept)
+    if kept and not only_condition:
         return kept.rstrip(",;:— ") + "."
     return truncate(sentence, limit)

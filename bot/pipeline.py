@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from bot.domain import Draft, Flag, Intent, Mention, Outcome, Source, Triage
+from bot.domain import Draft, Flag, Intent, Mention, Outcome, Source, SourceKind, Triage
 from bot.drafting.grounding import Grounder, subquestions
 from bot.drafting.guards import GuardRules, violations
 from bot.ports import Drafter, KnowledgeBase, TriageRefiner
+from bot.text import EMAIL, PHONE
 from bot.triage import RuleTriager
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,15 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _ANSWER_NEEDED = {Flag.SAFETY, Flag.LEGAL, Flag.PRESS}
+_CONTACT_QUERY = "contact customer service: what to have ready, order number, direct message"
+_CHANNEL = re.compile(
+    rf"{EMAIL.pattern}|{PHONE.pattern}|\b(direct|private) messages?\b|\bDM\b", re.IGNORECASE
+)
+
+
+def _reachable(source: Source) -> bool:
+    """Return whether a policy passage says how to reach the brand (an address, a number, DMs)."""
+    return source.kind is SourceKind.POLICY and _CHANNEL.search(source.text) is not None
 
 
 class Pipeline:
@@ -59,7 +70,12 @@ class Pipeline:
         wanted = [i for i, t in enumerate(triages) if t.should_reply]
         problem = None
         try:
-            found = self._search([self._queries(mentions[i], triages[i]) for i in wanted])
+            found = self._search(
+                [
+                    (self._queries(mentions[i], triages[i]), self._support(triages[i]))
+                    for i in wanted
+                ]
+            )
         except Exception as exc:  # a broken index must not stop triage or the review queue
             log.exception("knowledge base search failed")
             problem = f"knowledge base unavailable ({type(exc).__name__}: {exc}); no sources"
@@ -117,13 +133,26 @@ class Pipeline:
         parts = subquestions(mention.text)
         return [*parts, mention.text] if len(parts) > 1 else [mention.text]
 
-    def _search(self, queries: list[list[str]]) -> list[list[Source]]:
-        """Run every query in one batch; merge each mention's lists round-robin, best first."""
-        flat = [q for group in queries for q in group]
+    @staticmethod
+    def _support(triage: Triage) -> str | None:
+        """A search for the brand's own words on how to reach it, for a problem that moves to
+        private messages: what to have ready (an order or serial number) grounds that ask."""
+        if triage.intent is not Intent.COMPLAINT or Flag.SAFETY in triage.flags:
+            return None  # a safety incident's own search already asks for the safety contact
+        return _CONTACT_QUERY
+
+    def _search(self, groups: list[tuple[list[str], str | None]]) -> list[list[Source]]:
+        """Run every query in one batch; merge each mention's lists round-robin, best first.
+
+        A support search (how to reach the brand) adds its best passage third, after the two
+        best on the mention's own topic, unless the list already has it.
+        """
+        flat = [q for queries, support in groups for q in [*queries, support] if q]
         results = iter(self.knowledge.search_many(flat, self.k))
         merged = []
-        for group in queries:
-            lists = [next(results) for _ in group]
+        for queries, support in groups:
+            lists = [next(results) for _ in queries]
+            extra = next(results) if support else []
             seen: set[tuple[str, str]] = set()
             out: list[Source] = []
             for rank in range(self.k):
@@ -131,6 +160,13 @@ class Pipeline:
                     if rank < len(found) and (found[rank].doc, found[rank].ref) not in seen:
                         seen.add((found[rank].doc, found[rank].ref))
                         out.append(found[rank])
+            if support:
+                # A problem is answered from policy, not from other customers' reviews (which
+                # read like complaints and so rank high for one).
+                out.sort(key=lambda s: s.kind is SourceKind.REVIEW)
+                contact = next((s for s in extra if _reachable(s)), None)
+                if contact is not None and (contact.doc, contact.ref) not in seen:
+                    out.insert(min(2, len(out)), contact)
             merged.append(out[: self.k])
         return merged
 

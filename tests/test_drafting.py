@@ -44,6 +44,21 @@ def test_complaint_gets_an_apology_and_a_dm_for_the_order(core) -> None:
     assert "order number" in outcome.draft.text
 
 
+def test_a_complaint_is_grounded_in_policy_and_in_how_to_reach_us(core) -> None:
+    outcome = run(core, "Ordered a SunFold 200, got a SunFold 100. Come on @ampwell")
+    assert outcome.triage.intent is Intent.COMPLAINT
+    kinds = [s.kind for s in outcome.sources]
+    # Policies first (reviews read like complaints, but a reply cites policy), and the brand's
+    # own "what to have ready" passage among the first three to ground the DM ask.
+    assert kinds == sorted(kinds, key=lambda k: k is SourceKind.REVIEW)
+    assert ("service", "What to have ready") in [(s.doc, s.ref) for s in outcome.sources[:3]]
+
+
+def test_a_question_is_not_given_the_contact_passage(core) -> None:
+    outcome = run(core, "how many days do I have to return something I bought?")
+    assert "What to have ready" not in [s.ref for s in outcome.sources[:3]]
+
+
 def test_praise_is_thanked_without_facts(core) -> None:
     outcome = run(core, "Thanks, the power bank saved my festival weekend. Love it!")
     assert outcome.triage.intent is Intent.PRAISE

@@ -46,7 +46,7 @@ def test_sample_brand_scorecard(core) -> None:
         card,
         {
             **SAFETY_BARS,
-            "retrieval_at_3": 0.85,
+            "retrieval_at_3": 0.95,
             "facts": 0.60,
             "intent": 0.95,
             "priority": 0.95,

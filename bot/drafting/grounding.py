@@ -86,6 +86,7 @@ class Evidence:
     similarity: float
     covered: frozenset[str]
     fits: bool = True  # has the kind of answer asked for (a duration for "how long"), if any
+    signals: tuple[tuple[str, float], ...] = ()  # what the score is made of, for debugging
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +278,7 @@ class Grounder:
                     signals["similarity"],
                     covered,
                     fits,
+                    tuple(signals.items()),
                 )
             )
         out.sort(key=lambda e: e.score, reverse=True)

@@ -166,7 +166,13 @@ class Pipeline:
                 out.sort(key=lambda s: s.kind is SourceKind.REVIEW)
                 contact = next((s for s in extra if _reachable(s)), None)
                 if contact is not None and (contact.doc, contact.ref) not in seen:
-                    out.insert(min(2, len(out)), contact)
+                    at = min(2, len(out))
+                    # Its score is from another search: rank it as third, not as the best.
+                    if at:
+                        contact = dataclasses.replace(
+                            contact, score=min(contact.score, out[at - 1].score)
+                        )
+                    out.insert(at, contact)
             merged.append(out[: self.k])
         return merged
 

@@ -41,7 +41,10 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (
             r"\b(how (long|quickly|soon|fast)|how many (days|weeks|hours|minutes|months|years)|"
             r"when (will|does|do|can|is)|until when|hoe (lang|snel)|wanneer|wie (lange|schnell)|"
-            r"wann)\b",
+            r"wann|"
+            # "still no refund", "where is my money": a wait, so the answer is how long it takes
+            r"still (no|not|nothing|waiting)|where('s| is) my|(hasn't|has not) (arrived|come)|"
+            r"(haven't|have not) (received|got|seen))\b",
             r"\b\d+([.,]\d+)?\s*(-|–|to)?\s*\d*\s*(working |business |calendar )?"
             r"(minutes?|mins?|hours?|days?|weeks?|months?|years?|werkdagen|dagen|tagen?|werktagen?)\b"
             r"|\b(next|same) (working |business )?day\b",
@@ -249,7 +252,8 @@ class Grounder:
             # A sentence inherits its section heading ("Where we ship" → every sentence under it
             # is about shipping), at a discount: the heading says what, the sentence says how.
             sstems = stem_set(sentence)
-            hstems = stem_set(src.ref) - sstems
+            lead = passage_leads(src.text).get(sentence, "")
+            hstems = (stem_set(src.ref) | stem_set(lead)) - sstems
             covered = frozenset(t for t in terms if t in sstems or t in hstems)
             found = sum(terms[t] * (1.0 if t in sstems else 0.6) for t in covered)
             bonus = sum(
@@ -422,20 +426,36 @@ def _label_stems(sentence: str) -> frozenset[str]:
 def passage_sentences(text: str) -> tuple[str, ...]:
     """Return a passage's self-contained sentences: questions dropped, "After that, …" and
     other sentences that lean on the one before joined to it."""
-    out: list[str] = []
+    return tuple(_passage(text))
+
+
+@lru_cache(maxsize=20_000)
+def passage_leads(text: str) -> dict[str, str]:
+    """Return, for each sentence that follows a question in the passage ("Not happy with how
+    we handled it? E-mail …"), that question: it says what the sentence is about, the way a
+    heading does, but is not quoted."""
+    return {sentence: lead for sentence, lead in _passage(text).items() if lead}
+
+
+def _passage(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
     previous = ""
+    question = ""
     for sentence in sentences(text):
-        if sentence.endswith("?") or len(sentence) < 15:
-            previous = ""
+        if sentence.endswith("?"):
+            previous, question = "", sentence
+            continue
+        if len(sentence) < 15:
+            previous = question = ""
             continue
         if previous and _ANAPHORIC.match(sentence):
             if len(previous) + len(sentence) < 250:
-                out.append(f"{previous} {sentence}")
+                out[f"{previous} {sentence}"] = out.get(previous, "")
             previous = ""
             continue
-        out.append(sentence)
-        previous = sentence
-    return tuple(out)
+        out.setdefault(sentence, question)
+        previous, question = sentence, ""
+    return out
 
 
 def select(evidence: Sequence[Evidence], limit: int = 2) -> list[Evidence]:

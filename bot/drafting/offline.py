@@ -101,7 +101,10 @@ class OfflineDrafter:
             facts = select(unquoted, 1)
             fact = None
             relevant = facts and self.grounder.topical(facts[0])
-            if relevant and facts[0].coverage >= 0.15 and facts[0].similarity >= 0.2:
+            # A line of the kind the complaint implies ("still no refund": how long it takes)
+            # may share fewer of its words.
+            floor = 0.1 if facts and dict(facts[0].signals).get("fits", 0.0) > 0 else 0.15
+            if relevant and facts[0].coverage >= floor and facts[0].similarity >= 0.2:
                 fact = self._fact(facts[0], triage, seed, keep=0)
                 pieces.append(fact)
             # When the policy line itself says where to go, the DM ask is the part to let go.

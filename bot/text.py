@@ -50,8 +50,17 @@ def deobfuscate(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Return the lower-cased word tokens of `text`."""
-    return _WORD.findall(normalise(text))
+    """Return the lower-cased word tokens of `text`.
+
+    A hyphenated word with a short part is written both ways ("wi-fi"/"wifi", "e-mail"/"email",
+    "e-bike"): it becomes one token without the hyphen, so either spelling matches the other.
+    """
+    return [_joined(t) if "-" in t else t for t in _WORD.findall(normalise(text))]
+
+
+def _joined(token: str) -> str:
+    parts = token.split("-")
+    return "".join(parts) if min(len(p) for p in parts) <= 2 else token
 
 
 @lru_cache(maxsize=8)

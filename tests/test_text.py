@@ -1,4 +1,4 @@
-from bot.text import deobfuscate, escape_mrkdwn, numbers, personal_data, sentences
+from bot.text import deobfuscate, escape_mrkdwn, numbers, personal_data, sentences, words
 
 
 def test_numbers_ignore_thousands_separators_and_decimal_commas() -> None:
@@ -32,3 +32,9 @@ def test_deobfuscate_undoes_spacing_leetspeak_and_zero_width() -> None:
     assert "ignore" in deobfuscate("i g n o r e")
     assert "ignore" in deobfuscate("1gn0re")
     assert "ignore" in deobfuscate("ig\u200bnore")
+
+
+def test_a_hyphenated_word_with_a_short_part_matches_its_closed_spelling() -> None:
+    assert words("Wi-Fi and e-mail") == words("wifi and email") == ["wifi", "and", "email"]
+    # Longer compounds keep their hyphen: "open-circuit" is not written "opencircuit".
+    assert words("open-circuit voltage") == ["open-circuit", "voltage"]

@@ -72,8 +72,55 @@ _STEM_LANG = {"en": "english", "nl": "dutch", "de": "german"}
 
 
 def stems(tokens: Iterable[str], language: str = "en") -> list[str]:
-    """Return Snowball stems of `tokens` for a supported language (English otherwise)."""
-    return _stemmer(_STEM_LANG.get(language, "english")).stemWords(list(tokens))
+    """Return Snowball stems of `tokens` for a supported language (English otherwise).
+
+    Snowball leaves irregular English verbs apart ("kept" ≠ "keep", "paid" ≠ "pay"); they are
+    mapped to their base form first, so "do you keep my data?" finds "data is kept".
+    """
+    words_ = list(tokens)
+    if language not in _STEM_LANG or language == "en":
+        words_ = [_IRREGULAR.get(w, w) for w in words_]
+    return _stemmer(_STEM_LANG.get(language, "english")).stemWords(words_)
+
+
+# Past forms of common irregular English verbs → the base form.
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "be": "was were been",
+        "begin": "began begun",
+        "break": "broke broken",
+        "bring": "brought",
+        "build": "built",
+        "buy": "bought",
+        "choose": "chose chosen",
+        "come": "came",
+        "do": "did done",
+        "feel": "felt",
+        "find": "found",
+        "get": "got gotten",
+        "give": "gave given",
+        "go": "went gone",
+        "hold": "held",
+        "keep": "kept",
+        "know": "knew known",
+        "leave": "left",
+        "lose": "lost",
+        "make": "made",
+        "pay": "paid",
+        "run": "ran",
+        "say": "said",
+        "sell": "sold",
+        "send": "sent",
+        "show": "shown",
+        "spend": "spent",
+        "take": "took taken",
+        "tell": "told",
+        "throw": "threw thrown",
+        "write": "wrote written",
+    }.items()
+    for form in forms.split()
+}
 
 
 def sentences(text: str) -> list[str]:

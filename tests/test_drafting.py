@@ -6,8 +6,9 @@ import pytest
 
 from bot import container
 from bot.domain import Draft, Flag, Intent, Mention, Source, SourceKind
-from bot.drafting.grounding import Evidence, select
+from bot.drafting.grounding import Evidence, passage_sentences, select, subquestions
 from bot.drafting.guards import violations
+from bot.drafting.offline import _shorten
 from bot.pipeline import Pipeline
 from bot.settings import load_settings
 from bot.text import numbers
@@ -266,6 +267,39 @@ def test_a_sentence_of_the_asked_type_wins_only_when_it_is_a_close_contender() -
     close = ev("Price protection costs €5.", 0.58, fits=True)
     assert select([answer, far], 1) == [answer]
     assert select([answer, close], 1) == [close]
+
+
+def test_a_second_question_may_open_with_and() -> None:
+    text = "@shop can I drop my return off at your office? And what time do you open on Saturday"
+    assert subquestions(text) == [
+        "can I drop my return off at your office?",
+        "what time do you open on Saturday",
+    ]
+
+
+def test_a_sentence_that_points_back_to_a_list_is_quoted_with_it() -> None:
+    passage = (
+        "After a drop, check the device for dents, cracks or rattling sounds. "
+        "If you notice any of these, stop using it and contact us."
+    )
+    assert (
+        "After a drop, check the device for dents, cracks or rattling sounds. If you notice any "
+        "of these, stop using it and contact us."
+    ) in passage_sentences(passage)
+
+
+def test_a_long_answer_is_cut_to_the_part_that_answers() -> None:
+    sentence = (
+        "The open-circuit voltage is 21.6 V for the Panel 100 and 24.3 V for the Panel 200, so "
+        "both panels work with every station; a Station 300 connected to a Panel 200 simply "
+        "charges at its maximum of 100 W."
+    )
+    focus = frozenset({"station", "300", "panel", "200"})
+    assert _shorten(sentence, 100, focus) == (
+        "A Station 300 connected to a Panel 200 simply charges at its maximum of 100 W."
+    )
+    # Without a question to answer, the leading clauses are kept.
+    assert _shorten(sentence, 100).startswith("The open-circuit voltage")
 
 
 def test_a_listed_topic_the_knowledge_base_never_mentions_is_held_not_guessed(

@@ -1,4 +1,4 @@
-from bot.text import deobfuscate, escape_mrkdwn, numbers, personal_data, sentences, words
+from bot.text import deobfuscate, escape_mrkdwn, numbers, personal_data, sentences, stems, words
 
 
 def test_numbers_ignore_thousands_separators_and_decimal_commas() -> None:
@@ -38,3 +38,7 @@ def test_a_hyphenated_word_with_a_short_part_matches_its_closed_spelling() -> No
     assert words("Wi-Fi and e-mail") == words("wifi and email") == ["wifi", "and", "email"]
     # Longer compounds keep their hyphen: "open-circuit" is not written "opencircuit".
     assert words("open-circuit voltage") == ["open-circuit", "voltage"]
+
+
+def test_irregular_past_forms_stem_like_their_verb() -> None:
+    assert stems(["kept", "paid", "sent"]) == stems(["keep", "pay", "send"])

@@ -69,7 +69,9 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
 )
 _ANAPHORIC = re.compile(
     r"^(after that|this|that|these|those|it|they|then|also|in that case|otherwise|if so|there|"
-    r"once (it|they|that|this)|both|neither|each of (them|these))\b",
+    r"once (it|they|that|this)|both|neither|each of (them|these))\b"
+    # "If you notice any of these, stop using it": the list it points back to comes first.
+    r"|^[^,;.]{0,40}\b(any|all|none|one|either|each) of (these|those|them|this)\b",
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -362,13 +364,18 @@ _SPLIT_ASK = re.compile(
 )
 
 
+_LEADING_AND = re.compile(r"^(?:and|also|plus|oh and|en|und)\b,?\s+(?:also\s+)?", re.IGNORECASE)
+
+
 def subquestions(text: str) -> list[str]:
     """Split a mention that asks two things into its questions (else return it whole)."""
     plain = HANDLE.sub(" ", text)
+    # "…? And what time do you open?": a sentence may open with the "and" that joins it on.
+    pieces = [_LEADING_AND.sub("", p.strip()) for p in re.split(r"(?<=[.!?])\s+|\n+", plain)]
     asking = [
-        part.strip()
-        for part in re.split(r"(?<=[.!?])\s+|\n+", plain)
-        if part.strip().endswith("?") or re.match(r"\W*" + _QUESTION_WORD, part.strip(), re.I)
+        part
+        for part in pieces
+        if part.endswith("?") or re.match(r"\W*" + _QUESTION_WORD, part, re.I)
     ]
     parts = [p.strip(" ,") for a in asking for p in _SPLIT_ASK.split(a) if p and p.strip(" ,")]
     parts = [p for p in parts if len(words(p)) >= 3]

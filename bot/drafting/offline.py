@@ -33,6 +33,7 @@ class _Piece:
     keep: int  # 0 must stay, 1 stays if it can, 2 optional, 3 the first to go
     shorten: bool = False  # a quoted fact may be cut to its leading clauses
     alt: str | None = None  # a shorter wording to use before anything is cut
+    focus: frozenset[str] = frozenset()  # the question's stems it answers: what cutting keeps
 
 
 class OfflineDrafter:
@@ -175,7 +176,7 @@ class OfflineDrafter:
             lead = self.phrases.pick(triage.language, "review_lead", seed)
             body = re.sub(r"^[^:]{1,60}\(\d/5\):\s*", "", sentence)
             sentence = f"{lead} “{body}”"
-        return _Piece(sentence, keep, shorten=True)
+        return _Piece(sentence, keep, shorten=True, focus=evidence.covered)
 
 
 @lru_cache(maxsize=20_000)
@@ -269,11 +270,16 @@ def _fit(handle: str, pieces: list[_Piece]) -> str:
     for piece in current:
         if length() > budget and piece.alt:
             piece.text = piece.alt
+    # A sentence quoted with the one after it gives that one up first, the last answer first.
+    for piece in reversed([p for p in current if p.shorten]):
+        parts = _SENTENCE_BREAK.split(piece.text)
+        if length() > budget and len(parts) > 1:
+            piece.text = parts[0]
     for piece in sorted((p for p in current if p.shorten), key=lambda p: -len(p.text)):
         if length() <= budget:
             break
         room = max(40, budget - (length() - len(piece.text)))
-        piece.text = _shorten(piece.text, room)
+        piece.text = _shorten(piece.text, room, piece.focus)
     while length() > budget and drop(1):
         pass
     # Still too long: one whole answer reads better than two cut off mid-sentence.
@@ -284,10 +290,28 @@ def _fit(handle: str, pieces: list[_Piece]) -> str:
     return text if len(text) <= MAX_CHARS else truncate(text, MAX_CHARS)
 
 
-def _shorten(sentence: str, limit: int) -> str:
-    """Keep the leading clauses of a sentence that fit in `limit` characters."""
+def _shorten(sentence: str, limit: int, focus: frozenset[str] = frozenset()) -> str:
+    """Keep the part of a sentence that answers (covers most of `focus`) within `limit`
+    characters: one of its independent parts ("…; a Volta 300 charges at 100 W."), else its
+    leading clauses."""
     if len(sentence) <= limit:
         return sentence
+    cut = _leading(sentence, limit)
+    parts = [p.strip() for p in _INDEPENDENT.split(sentence.rstrip(".")) if p.strip()]
+    if focus and len(parts) > 1:
+        fitting = [p for p in parts if len(p) + 1 <= limit and not _CONDITION.match(p)]
+        best = max(fitting, key=lambda p: len(stem_set(p) & focus), default=None)
+        if best is not None and len(stem_set(best) & focus) > len(stem_set(cut) & focus):
+            return best[:1].upper() + best[1:] + "."
+    return cut
+
+
+# Where a sentence joins parts that each stand alone: "…; a Volta 300 …", "Intro — item".
+_INDEPENDENT = re.compile(r";\s+| — ")
+
+
+def _leading(sentence: str, limit: int) -> str:
+    """Keep the leading clauses of a sentence that fit in `limit` characters."""
     # A quote joined from two sentences loses the second one first.
     whole = ""
     for part in _SENTENCE_BREAK.split(sentence):

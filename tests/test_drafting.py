@@ -6,7 +6,13 @@ import pytest
 
 from bot import container
 from bot.domain import Draft, Flag, Intent, Mention, Source, SourceKind
-from bot.drafting.grounding import Evidence, passage_sentences, select, subquestions
+from bot.drafting.grounding import (
+    Evidence,
+    passage_leads,
+    passage_sentences,
+    select,
+    subquestions,
+)
 from bot.drafting.guards import violations
 from bot.drafting.offline import _shorten
 from bot.pipeline import Pipeline
@@ -275,6 +281,22 @@ def test_a_second_question_may_open_with_and() -> None:
         "can I drop my return off at your office?",
         "what time do you open on Saturday",
     ]
+
+
+def test_a_statement_joined_on_to_a_question_with_and_asks_too() -> None:
+    text = "how long do I have to register it? and the app can't find my wifi, help"
+    assert subquestions(text)[1] == "the app can't find my wifi, help"
+
+
+def test_later_sentences_of_a_list_item_and_faq_answers_know_what_they_are_about() -> None:
+    passage = (
+        "- **Wall socket:** the charger is built in. A full charge takes 2 hours.\n"
+        "Not happy with how we handled it? E-mail complaints@example.com."
+    )
+    leads = passage_leads(passage)
+    assert leads["A full charge takes 2 hours."] == "Wall socket"
+    assert leads["E-mail complaints@example.com."] == "Not happy with how we handled it?"
+    assert "Not happy with how we handled it?" not in passage_sentences(passage)
 
 
 def test_a_sentence_that_points_back_to_a_list_is_quoted_with_it() -> None:

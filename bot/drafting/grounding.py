@@ -270,7 +270,7 @@ class Grounder:
                 # Question words in the same order ("warranty case", "order history").
                 "phrase": _share(pairs, _sentence_pairs(sentence)),
                 # "- Location: only if …" answers a question about location.
-                "label": float(bool(_label_stems(sentence) & covered)),
+                "label": float(bool(_label_stems(sentence) & (covered | extra.keys()))),
                 "product": self._product_match(asked_products, sentence),
             }
             score = sum(weight * signals[name] for name, weight in weights if signals[name])
@@ -370,13 +370,14 @@ _LEADING_AND = re.compile(r"^(?:and|also|plus|oh and|en|und)\b,?\s+(?:also\s+)?"
 def subquestions(text: str) -> list[str]:
     """Split a mention that asks two things into its questions (else return it whole)."""
     plain = HANDLE.sub(" ", text)
-    # "…? And what time do you open?": a sentence may open with the "and" that joins it on.
-    pieces = [_LEADING_AND.sub("", p.strip()) for p in re.split(r"(?<=[.!?])\s+|\n+", plain)]
-    asking = [
-        part
-        for part in pieces
-        if part.endswith("?") or re.match(r"\W*" + _QUESTION_WORD, part, re.I)
-    ]
+    # "…? And what time do you open?": a sentence may open with the "and" that joins it on;
+    # after a question, such a sentence asks too ("…? and the app can't find my wifi, help").
+    asking: list[str] = []
+    for raw in re.split(r"(?<=[.!?])\s+|\n+", plain):
+        part = _LEADING_AND.sub("", raw.strip())
+        joined_on = part != raw.strip() and bool(asking)
+        if part.endswith("?") or re.match(r"\W*" + _QUESTION_WORD, part, re.I) or joined_on:
+            asking.append(part)
     parts = [p.strip(" ,") for a in asking for p in _SPLIT_ASK.split(a) if p and p.strip(" ,")]
     parts = [p for p in parts if len(words(p)) >= 3]
     return parts if len(parts) >= 2 else [text]
@@ -446,6 +447,7 @@ def passage_leads(text: str) -> dict[str, str]:
 
 def _passage(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
+    labels = _item_labels(text)
     previous = ""
     question = ""
     for sentence in sentences(text):
@@ -460,9 +462,24 @@ def _passage(text: str) -> dict[str, str]:
                 out[f"{previous} {sentence}"] = out.get(previous, "")
             previous = ""
             continue
-        out.setdefault(sentence, question)
+        out.setdefault(sentence, question or labels.get(sentence, ""))
         previous, question = sentence, ""
     return out
+
+
+_ITEM_LABEL = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?:\*\*|__)?([^:*_\n]{2,40}?)(?:\*\*|__)?:")
+
+
+def _item_labels(text: str) -> dict[str, str]:
+    """Return the later sentences of labelled list items ("- Wall socket: … . From 0 to 100%,
+    it charges in 2 hours.") with their item's label, which they are about as much as the first."""
+    labels: dict[str, str] = {}
+    for line in text.splitlines():
+        found = _ITEM_LABEL.match(line)
+        if found:
+            for sentence in sentences(line)[1:]:
+                labels.setdefault(sentence, found.group(1).strip())
+    return labels
 
 
 def select(evidence: Sequence[Evidence], limit: int = 2) -> list[Evidence]:

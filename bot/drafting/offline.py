@@ -306,8 +306,12 @@ def _shorten(sentence: str, limit: int, focus: frozenset[str] = frozenset()) -> 
     return cut
 
 
-# Where a sentence joins parts that each stand alone: "…; a Volta 300 …", "Intro — item".
-_INDEPENDENT = re.compile(r";\s+| — ")
+# Where a sentence joins parts that each stand alone: "…; a Volta 300 …", "Intro — item",
+# "…, and your registrations stay linked …".
+_INDEPENDENT = re.compile(
+    r";\s+| — |,\s+(?:and|but)\s+(?=(?:you|we|it|they|your|our|its|their|this|these)\s)",
+    re.IGNORECASE,
+)
 
 
 def _leading(sentence: str, limit: int) -> str:

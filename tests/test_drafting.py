@@ -275,6 +275,12 @@ def test_a_sentence_of_the_asked_type_wins_only_when_it_is_a_close_contender() -
     assert select([answer, close], 1) == [close]
 
 
+def test_a_quantity_in_the_question_wants_a_figure_in_the_same_unit(core) -> None:
+    outcome = run(core, "will the volta 300 run a 700W hair dryer?")
+    assert_well_formed(outcome)
+    assert "300 W" in outcome.draft.text
+
+
 def test_a_second_question_may_open_with_and() -> None:
     text = "@shop can I drop my return off at your office? And what time do you open on Saturday"
     assert subquestions(text) == [

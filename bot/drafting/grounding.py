@@ -67,6 +67,18 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\bhow (many|much)\b|\bhoeveel\b|\bwie viele?\b", r"\d"),
     ]
 )
+# A quantity in the question ("a 700W hair dryer", "150 kg") wants a figure in the same unit.
+_QUANTITY = re.compile(
+    r"\d+(?:[.,]\d+)?\s?(kwh|wh|mah|w|v|a|kg|g|km|cm|mm|m|l|ml|gb|mb|tb|hz|ghz|mbps|°c)\b"
+)
+
+
+@lru_cache(maxsize=10_000)
+def _quantities(question: str) -> list[re.Pattern[str]]:
+    units = dict.fromkeys(m.group(1) for m in _QUANTITY.finditer(question))
+    return [re.compile(rf"\d\s?{re.escape(u)}\b", re.IGNORECASE) for u in units]
+
+
 _ANAPHORIC = re.compile(
     r"^(after that|this|that|these|those|it|they|then|also|in that case|otherwise|if so|there|"
     r"once (it|they|that|this)|both|neither|each of (them|these))\b"
@@ -234,6 +246,7 @@ class Grounder:
         total = sum(terms.values()) or sum(extra.values()) or 1.0
         plain_q = normalise(asked)
         wanted = [answer for asks, answer in _ANSWER_TYPES if asks.search(plain_q)]
+        wanted += _quantities(plain_q)
         pairs = _pairs(_stem_seq(asked))
         asked_products = self._named(asked)
         candidates: list[tuple[str, Source]] = [

@@ -14,7 +14,7 @@ from bot.drafting.grounding import (
     subquestions,
 )
 from bot.drafting.guards import violations
-from bot.drafting.offline import _shorten
+from bot.drafting.offline import _fit, _Piece, _shorten
 from bot.pipeline import Pipeline
 from bot.settings import load_settings
 from bot.text import numbers
@@ -328,6 +328,22 @@ def test_a_long_answer_is_cut_to_the_part_that_answers() -> None:
     )
     # Without a question to answer, the leading clauses are kept.
     assert _shorten(sentence, 100).startswith("The open-circuit voltage")
+
+
+def test_an_answer_is_not_cut_mid_sentence_while_a_dm_ask_could_go_instead() -> None:
+    answer = (  # no clause to cut at: shortening it would end in "…"
+        "Our customer service team is available Monday to Friday from 08:30 to 18:00 and on "
+        "Saturday from 10:00 to 16:00 and we are closed on Sundays and public holidays."
+    )
+    other = "Please do not send returns to our office address; parcels sent there are lost."
+    pieces = [
+        _Piece(other, 0, shorten=True),
+        _Piece(answer, 0, shorten=True),
+        _Piece("Could you DM us your order number so we can look into it?", 1),
+    ]
+    text = _fit("@fietsende_femke ", pieces)
+    assert len(text) <= 280 and "…" not in text
+    assert "10:00 to 16:00" in text and "DM us" not in text
 
 
 def test_a_listed_topic_the_knowledge_base_never_mentions_is_held_not_guessed(

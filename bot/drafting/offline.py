@@ -160,8 +160,20 @@ class OfflineDrafter:
         for part in parts[:limit]:
             ranked = self.grounder.evidence(mention.text, sources, triage.language, focus_on=part)
             ranked = self._usable(ranked, mention, triage)
-            fresh = [e for e in ranked if e.sentence not in {c.sentence for c in chosen}]
+            # Two items of one list ("Register … — Pocket: 3 years", "Register … — Volta:
+            # 5 years") would repeat their lead; the first one stands for the list.
+            leads = {_list_lead(c.sentence) for c in chosen} - {None}
+            fresh = [
+                e
+                for e in ranked
+                if e.sentence not in {c.sentence for c in chosen}
+                and _list_lead(e.sentence) not in leads
+            ]
             best = next((e for e in fresh[:4] if e.fits), fresh[0] if fresh else None)
+            # A sentence already chosen may answer this part too ("€25 per floor" for "and does
+            # that cost extra?"): then a second, weaker line would only add noise.
+            if ranked and ranked[0].sentence in {c.sentence for c in chosen}:
+                continue
             # A part the knowledge base cannot answer gets no sentence (not a near miss).
             answerable = self.grounder.answers(part, ranked, triage.language)
             if best is not None and best.coverage > 0 and answerable:
@@ -177,6 +189,12 @@ class OfflineDrafter:
             body = re.sub(r"^[^:]{1,60}\(\d/5\):\s*", "", sentence)
             sentence = f"{lead} “{body}”"
         return _Piece(sentence, keep, shorten=True, focus=evidence.covered)
+
+
+def _list_lead(sentence: str) -> str | None:
+    """The line a list item was introduced with ("Register … at no cost — item"), if any."""
+    lead, dash, _ = sentence.partition(" — ")
+    return lead if dash else None
 
 
 @lru_cache(maxsize=20_000)
@@ -279,12 +297,19 @@ def _fit(handle: str, pieces: list[_Piece]) -> str:
         if length() <= budget:
             break
         room = max(40, budget - (length() - len(piece.text)))
-        piece.text = _shorten(piece.text, room, piece.focus)
+        cut = _shorten(piece.text, room, piece.focus)
+        if cut.endswith("…"):
+            # Letting go of what may go (a DM ask, an opener) beats an answer cut mid-sentence.
+            while length() > budget and drop(1):
+                pass
+            room = max(40, budget - (length() - len(piece.text)))
+            cut = _shorten(piece.text, room, piece.focus)
+        piece.text = cut
     while length() > budget and drop(1):
         pass
-    # Still too long: one whole answer reads better than two cut off mid-sentence.
+    # Still too long, or an answer cut off mid-sentence: one whole answer reads better.
     facts = [p for p in current if p.shorten]
-    while length() > budget and len(facts) > 1:
+    while len(facts) > 1 and (length() > budget or facts[-1].text.endswith("…")):
         current.remove(facts.pop())
     text = (handle + " ".join(p.text for p in current if p.text)).strip()
     return text if len(text) <= MAX_CHARS else truncate(text, MAX_CHARS)

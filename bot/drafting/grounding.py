@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from itertools import pairwise
@@ -74,9 +74,9 @@ _QUANTITY = re.compile(
 
 
 @lru_cache(maxsize=10_000)
-def _quantities(question: str) -> list[re.Pattern[str]]:
+def _quantities(question: str) -> tuple[re.Pattern[str], ...]:
     units = dict.fromkeys(m.group(1) for m in _QUANTITY.finditer(question))
-    return [re.compile(rf"\d\s?{re.escape(u)}\b", re.IGNORECASE) for u in units]
+    return tuple(re.compile(rf"\d\s?{re.escape(u)}\b", re.IGNORECASE) for u in units)
 
 
 _ANAPHORIC = re.compile(
@@ -103,7 +103,7 @@ class Evidence:
     similarity: float
     covered: frozenset[str]
     fits: bool = True  # has the kind of answer asked for (a duration for "how long"), if any
-    signals: tuple[tuple[str, float], ...] = ()  # what the score is made of, for debugging
+    signals: tuple[tuple[str, float], ...] = ()  # what the score is made of, signal by signal
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,22 +443,22 @@ def _label_stems(sentence: str) -> frozenset[str]:
     return stem_set(found.group(1)) if found else frozenset()
 
 
-@lru_cache(maxsize=20_000)
 def passage_sentences(text: str) -> tuple[str, ...]:
     """Return a passage's self-contained sentences: questions dropped, "After that, …" and
     other sentences that lean on the one before joined to it."""
     return tuple(_passage(text))
 
 
-@lru_cache(maxsize=20_000)
-def passage_leads(text: str) -> dict[str, str]:
+def passage_leads(text: str) -> Mapping[str, str]:
     """Return, for each sentence that follows a question in the passage ("Not happy with how
-    we handled it? E-mail …"), that question: it says what the sentence is about, the way a
-    heading does, but is not quoted."""
-    return {sentence: lead for sentence, lead in _passage(text).items() if lead}
+    we handled it? E-mail …") or a list item's label, that lead: it says what the sentence is
+    about, the way a heading does, but is not quoted."""
+    return _passage(text)
 
 
+@lru_cache(maxsize=20_000)
 def _passage(text: str) -> dict[str, str]:
+    """Split a passage once: each self-contained sentence with its lead ("" for none)."""
     out: dict[str, str] = {}
     labels = _item_labels(text)
     previous = ""

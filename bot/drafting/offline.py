@@ -160,20 +160,18 @@ class OfflineDrafter:
         for part in parts[:limit]:
             ranked = self.grounder.evidence(mention.text, sources, triage.language, focus_on=part)
             ranked = self._usable(ranked, mention, triage)
-            # Two items of one list ("Register … — Pocket: 3 years", "Register … — Volta:
-            # 5 years") would repeat their lead; the first one stands for the list.
-            leads = {_list_lead(c.sentence) for c in chosen} - {None}
-            fresh = [
-                e
-                for e in ranked
-                if e.sentence not in {c.sentence for c in chosen}
-                and _list_lead(e.sentence) not in leads
-            ]
-            best = next((e for e in fresh[:4] if e.fits), fresh[0] if fresh else None)
+            said = {c.sentence for c in chosen}
             # A sentence already chosen may answer this part too ("€25 per floor" for "and does
             # that cost extra?"): then a second, weaker line would only add noise.
-            if ranked and ranked[0].sentence in {c.sentence for c in chosen}:
+            if ranked and ranked[0].sentence in said:
                 continue
+            # Two items of one list ("Register … — Pocket: 3 years", "Register … — Volta:
+            # 5 years") would repeat their lead; the first one stands for the list.
+            leads = {_list_lead(sentence) for sentence in said} - {None}
+            fresh = [
+                e for e in ranked if e.sentence not in said and _list_lead(e.sentence) not in leads
+            ]
+            best = next((e for e in fresh[:4] if e.fits), fresh[0] if fresh else None)
             # A part the knowledge base cannot answer gets no sentence (not a near miss).
             answerable = self.grounder.answers(part, ranked, triage.language)
             if best is not None and best.coverage > 0 and answerable:
@@ -340,15 +338,8 @@ _INDEPENDENT = re.compile(
 
 
 def _leading(sentence: str, limit: int) -> str:
-    """Keep the leading clauses of a sentence that fit in `limit` characters."""
-    # A quote joined from two sentences loses the second one first.
-    whole = ""
-    for part in _SENTENCE_BREAK.split(sentence):
-        if len(f"{whole} {part}".strip()) > limit:
-            break
-        whole = f"{whole} {part}".strip()
-    if whole:
-        return whole
+    """Keep the leading clauses of a sentence that fit in `limit` characters (a quote joined
+    from two sentences has already given up the second one in `_fit`)."""
     clauses = re.split(r"(?<=[;,:—])\s+|\s+(?=\()", sentence)
     if _CONDITION.match(sentence):
         # "If X, such as A, B or C, do Y": the condition and what to do, without the examples.

@@ -368,3 +368,20 @@ def test_a_listed_topic_the_knowledge_base_never_mentions_is_held_not_guessed(
     assert Flag.OUT_OF_KB not in outcome.triage.flags
     assert_well_formed(outcome)
     assert "gift card" in outcome.draft.text.lower()
+
+
+def test_a_complaint_in_another_language_gets_the_policy_its_glossary_words_point_to(
+    core,
+) -> None:
+    """No Dutch word is in the English knowledge base; the glossary's words for "geen reactie"
+    are what make the complaints line relevant to it."""
+    outcome = run(core, "Al 2 weken geen reactie op mijn mail. Zo moeilijk kan het toch niet zijn")
+    assert outcome.triage.intent is Intent.COMPLAINT
+    assert_well_formed(outcome)
+    assert "complaints@ampwell.eu" in outcome.draft.text
+
+
+def test_money_that_has_not_arrived_is_a_refund_not_a_parcel(core) -> None:
+    outcome = run(core, "my refund still hasn't arrived, please check")
+    assert outcome.sources[0].doc == "returns"
+    assert "5 working days" in outcome.draft.text

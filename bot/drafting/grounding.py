@@ -104,6 +104,7 @@ class Evidence:
     covered: frozenset[str]
     fits: bool = True  # has the kind of answer asked for (a duration for "how long"), if any
     signals: tuple[tuple[str, float], ...] = ()  # what the score is made of, signal by signal
+    related: frozenset[str] = frozenset()  # glossary words for the question it has ("refund")
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,12 +197,12 @@ class Grounder:
             return 0.0
         return sum(w for t, w in terms.items() if self._df.get(t, 0) == 0) / total
 
-    def topical(self, evidence: Evidence) -> bool:
+    def topical(self, evidence: Evidence, translated: bool = False) -> bool:
         """Return whether a sentence shares a topic word with the question, not only names
-        that recur across the knowledge base (products, the brand)."""
-        return any(
-            term.isalpha() and self._spread.get(term, 1.0) <= 0.5 for term in evidence.covered
-        )
+        that recur across the knowledge base (products, the brand). For a question in another
+        language than the knowledge base (`translated`), the glossary's words for it count."""
+        terms = evidence.covered | evidence.related if translated else evidence.covered
+        return any(term.isalpha() and self._spread.get(term, 1.0) <= 0.5 for term in terms)
 
     def _known(self, terms: dict[str, float]) -> dict[str, float]:
         """Drop terms the KB never uses: no sentence can cover them (unknown_share counts them)."""
@@ -271,9 +272,8 @@ class Grounder:
             hstems = (stem_set(src.ref) | stem_set(lead)) - sstems
             covered = frozenset(t for t in terms if t in sstems or t in hstems)
             found = sum(terms[t] * (1.0 if t in sstems else 0.6) for t in covered)
-            bonus = sum(
-                w * (0.8 if t in sstems else 0.5) for t, w in extra.items() if t in sstems | hstems
-            )
+            related = frozenset(t for t in extra if t in sstems | hstems)
+            bonus = sum(w * (0.8 if t in sstems else 0.5) for t, w in extra.items() if t in related)
             matched = [_has(answer, sentence) for answer in wanted]
             signals = {
                 "coverage": min(1.0, (found + bonus) / total),
@@ -298,6 +298,7 @@ class Grounder:
                     covered,
                     fits,
                     tuple(signals.items()),
+                    related,
                 )
             )
         out.sort(key=lambda e: e.score, reverse=True)

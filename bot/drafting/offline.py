@@ -101,7 +101,7 @@ class OfflineDrafter:
             unquoted = [e for e in evidence if not _quotes(mention.text, e.sentence)]
             facts = select(unquoted, 1)
             fact = None
-            relevant = facts and self.grounder.topical(facts[0])
+            relevant = facts and self.grounder.topical(facts[0], triage.language != "en")
             # A line of the kind the complaint implies ("still no refund": how long it takes)
             # may share fewer of its words.
             floor = 0.1 if facts and dict(facts[0].signals).get("fits", 0.0) > 0 else 0.15
@@ -211,14 +211,15 @@ def _with_next(evidence: Evidence) -> str:
     ("We deliver to BE, NL and FR." + "In Belgium your coffee travels with bpost."), or when
     the sentence is too short to stand alone ("We do not swap products directly." + how to)."""
     sentence = evidence.sentence
-    if len(sentence) >= 140 or not evidence.covered:
+    about = evidence.covered | evidence.related
+    if len(sentence) >= 140 or not about:
         return sentence
     following = list(passage_sentences(evidence.source.text))
     try:
         nxt = following[following.index(sentence) + 1]
     except (ValueError, IndexError):
         return sentence
-    shared = set(stems(words(nxt))) & evidence.covered
+    shared = set(stems(words(nxt))) & about
     sibling = re.match(r"^[^:—]{1,60}(:| —)", nxt) and re.match(r"^[^:—]{1,60}(:| —)", sentence)
     if (shared or len(sentence) < 60) and not sibling and len(sentence) + len(nxt) < 250:
         return f"{sentence} {nxt}"

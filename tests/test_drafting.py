@@ -330,6 +330,41 @@ def test_a_long_answer_is_cut_to_the_part_that_answers() -> None:
     assert _shorten(sentence, 100).startswith("The open-circuit voltage")
 
 
+def test_a_cut_never_ends_on_a_purpose_or_a_list_label() -> None:
+    how = (
+        "To delete your account, go to Settings > Account > Delete account: your data is erased "
+        "within 30 days, except order data that we are legally required to keep."
+    )
+    assert _shorten(how, 60) != "To delete your account."
+    assert _shorten(how, 90) == "To delete your account, go to Settings > Account > Delete account."
+    item = (
+        "Register your product within 60 days and we extend the warranty at no cost — Stations "
+        "and the Extra Battery: 5 years in total."
+    )
+    assert _shorten(item, 120) == (
+        "Register your product within 60 days and we extend the warranty at no cost."
+    )
+
+
+def test_a_negated_question_word_opens_a_statement_not_a_question() -> None:
+    text = "how do I delete my account in the app? can't find it anywhere"
+    assert subquestions(text) == [text]
+
+
+def test_a_problem_report_gets_what_to_do_about_it(core) -> None:
+    outcome = run(core, "my volta 600 won't connect to the app, tried 5 times already. useless")
+    assert outcome.triage.intent is Intent.COMPLAINT
+    assert_well_formed(outcome)
+    assert "reset the connection" in outcome.draft.text
+
+
+def test_a_complaint_is_told_what_happens_next_not_to_contact_us(core) -> None:
+    outcome = run(core, "PostNL says my parcel was delivered to the neighbours. They don't have it")
+    assert_well_formed(outcome)
+    assert "investigation" in outcome.draft.text
+    assert "contact us." not in outcome.draft.text
+
+
 def test_an_answer_is_not_cut_mid_sentence_while_a_dm_ask_could_go_instead() -> None:
     answer = (  # no clause to cut at: shortening it would end in "…"
         "Our customer service team is available Monday to Friday from 08:30 to 18:00 and on "

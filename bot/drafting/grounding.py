@@ -65,6 +65,19 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
             r"\+?\d[\d ]{7,}\d|[\w.+-]+@[\w-]+\.[\w.]+",
         ),
         (r"\bhow (many|much)\b|\bhoeveel\b|\bwie viele?\b", r"\d"),
+        (
+            # Something does not work: the answer is what to do about it ("To reset the
+            # connection, hold …", "If it will not charge, first check …", "… then try again").
+            r"\b(not (found|working|connecting|charging|loading|responding)|"
+            r"(can't|cannot|can not|won't|will not|doesn't|does not|didn't) (connect|pair|"
+            r"charge|turn on|switch on|start|work|load|open|log ?in|sign in|update)|"
+            r"stopped (working|charging)|keeps? (disconnecting|crashing|failing|dropping)|"
+            r"(got|gets|is|keeps getting) stuck|error( message| code)?|fails? to)\b",
+            r"^(to [^,]{3,60},\s*|if [^,]{3,120},\s*)?(please\s+|first,?\s+)?(hold|press|tap|"
+            r"restart|reset|reinstall|update|turn|switch|unplug|plug|check|make sure|try|keep|"
+            r"remove|close|reopen|charge|connect|disconnect|allow|enable|disable|move|set up|"
+            r"go to|log out|sign out|clear|wait)\b|\btry again\b",
+        ),
     ]
 )
 # A quantity in the question ("a 700W hair dryer", "150 kg") wants a figure in the same unit.
@@ -370,7 +383,7 @@ class Grounder:
 _QUESTION_WORD = (
     r"(how|what|what's|whats|when|where|which|who|why|can|could|do|does|did|is|are|will|would|"
     r"should|may|hoe|wat|wanneer|waar|welke|kan|kun|mag|moet|wie|was|wann|wo|welche|kann|darf|"
-    r"ist|gibt)\b"
+    r"ist|gibt)\b(?!['’]t)"  # "can't find it anywhere" says, it does not ask
 )
 _SPLIT_ASK = re.compile(
     r"\s*,?\s*\b(?:and|also|plus|en|und|&)\s+(?:also\s+)?(?=" + _QUESTION_WORD + ")",

@@ -106,7 +106,7 @@ class OfflineDrafter:
             # may share fewer of its words.
             floor = 0.1 if facts and dict(facts[0].signals).get("fits", 0.0) > 0 else 0.15
             if relevant and facts[0].coverage >= floor and facts[0].similarity >= 0.2:
-                fact = self._fact(facts[0], triage, seed, keep=0)
+                fact = self._fact(_what_happens_next(facts[0], unquoted), triage, seed, keep=0)
                 pieces.append(fact)
             # When the policy line itself says where to go, the DM ask is the part to let go.
             dm_keep = 2 if fact is not None and _CONTACT.search(fact.text) else 0
@@ -187,6 +187,27 @@ class OfflineDrafter:
             body = re.sub(r"^[^:]{1,60}\(\d/5\):\s*", "", sentence)
             sentence = f"{lead} “{body}”"
         return _Piece(sentence, keep, shorten=True, focus=evidence.covered)
+
+
+# "…, contact us." with no address or number: a complaint is already contacting us.
+_CONTACT_US = re.compile(
+    r"\b(contact|call|e-?mail|message|tell|notify) (us|our (customer )?(service|support|care)\w*)"
+    r"( team)?( (first|right away|straight away|immediately|as soon as possible))?\W*$",
+    re.IGNORECASE,
+)
+
+
+def _what_happens_next(fact: Evidence, ranked: Sequence[Evidence]) -> Evidence:
+    """For a complaint, "If your parcel is lost, contact us." says what the writer is already
+    doing; the sentence after it in the passage (what we then do) is the one that helps."""
+    if not _CONTACT_US.search(fact.sentence) or _CONTACT.search(fact.sentence):
+        return fact
+    following = list(passage_sentences(fact.source.text))
+    at = following.index(fact.sentence) if fact.sentence in following else -1
+    if at < 0 or at + 1 >= len(following):
+        return fact
+    nxt = following[at + 1]
+    return next((e for e in ranked if e.source == fact.source and e.sentence == nxt), fact)
 
 
 def _list_lead(sentence: str) -> str | None:
@@ -350,13 +371,18 @@ def _leading(sentence: str, limit: int) -> str:
             if len(candidate) <= limit:
                 return candidate[:1].upper() + candidate[1:]
         clauses = [clauses[0], *clauses[main:]]
-    kept = ""
+    taken: list[str] = []
     for clause in clauses:
-        candidate = f"{kept} {clause}".strip()
-        if len(candidate) + 1 > limit:
+        if len(" ".join([*taken, clause])) + 1 > limit:
             break
-        kept = candidate
+        taken.append(clause)
+    # "… at no cost — Volta power stations:" is a list item's label without its value.
+    if len(taken) >= 2 and taken[-1].endswith(":") and taken[-2].endswith("—"):
+        taken = taken[:-1]
+    kept = " ".join(taken)
+    # A condition or a purpose alone ("If it smokes,", "To delete your account,") says nothing.
     only_condition = _CONDITION.match(kept) and re.fullmatch(r"[^;,:—]*[;,:—]?", kept)
-    if kept and not only_condition:
+    only_purpose = re.fullmatch(r"(to|in order to)\s[^;,:—]*[;,:—]?", kept, re.IGNORECASE)
+    if kept and not only_condition and not only_purpose:
         return kept.rstrip(",;:— ") + "."
     return truncate(sentence, limit)

@@ -420,3 +420,11 @@ def test_money_that_has_not_arrived_is_a_refund_not_a_parcel(core) -> None:
     outcome = run(core, "my refund still hasn't arrived, please check")
     assert outcome.sources[0].doc == "returns"
     assert "5 working days" in outcome.draft.text
+
+
+def test_a_complaint_is_not_answered_with_the_products_spec_line(core) -> None:
+    """The spec line shares the product name and the price the writer gave, nothing more."""
+    outcome = run(core, "Box arrived crushed and my SunFold 100 has a cracked corner. For €199!")
+    assert_well_formed(outcome)
+    assert "monocrystalline" not in outcome.draft.text
+    assert "7 days" in outcome.draft.text

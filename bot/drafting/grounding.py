@@ -157,6 +157,7 @@ class Grounder:
         families = {m.group(1) for n in names if (m := re.fullmatch(r"(\D+?)\s+\d+\w*", n))}
         self._model_pattern = _any_of(families, then=r"\s+\d+\w*")
         self._names = frozenset(names)
+        self._name_stems = frozenset(stems(w for n in names for w in words(n)))
         self.glossary = glossary or Glossary({})
         ignore = {w.casefold() for w in self.glossary.filler} | {w.casefold() for w in brand_terms}
         self._ignore = set(stems(ignore)) | ignore
@@ -216,6 +217,12 @@ class Grounder:
         language than the knowledge base (`translated`), the glossary's words for it count."""
         terms = evidence.covered | evidence.related if translated else evidence.covered
         return any(term.isalpha() and self._spread.get(term, 1.0) <= 0.5 for term in terms)
+
+    def only_names(self, evidence: Evidence) -> bool:
+        """Return whether all a sentence shares with the question is product names and the
+        figures the writer gave ("SunFold 100 … €199" for a complaint about a €199 SunFold 100)."""
+        covered = evidence.covered
+        return bool(covered) and all(t.isdigit() or t in self._name_stems for t in covered)
 
     def _known(self, terms: dict[str, float]) -> dict[str, float]:
         """Drop terms the KB never uses: no sentence can cover them (unknown_share counts them)."""

@@ -98,7 +98,13 @@ class OfflineDrafter:
             # A complaint gets the policy line that bears on it, even when the complaint is not a
             # question; a loosely related line is worse than none, hence the floors. A line the
             # writer already quotes back at us ("'we reply within a day', they said") is no help.
-            unquoted = [e for e in evidence if not _quotes(mention.text, e.sentence)]
+            # Nor is a product's spec line that shares only its name and price with the
+            # complaint: a reply to a problem cites what we do about it.
+            unquoted = [
+                e
+                for e in evidence
+                if not _quotes(mention.text, e.sentence) and not self.grounder.only_names(e)
+            ]
             facts = select(unquoted, 1)
             fact = None
             relevant = facts and self.grounder.topical(facts[0], triage.language != "en")

@@ -428,3 +428,34 @@ def test_a_complaint_is_not_answered_with_the_products_spec_line(core) -> None:
     assert_well_formed(outcome)
     assert "monocrystalline" not in outcome.draft.text
     assert "7 days" in outcome.draft.text
+
+
+def test_a_where_question_gets_the_sentence_that_says_where(core) -> None:
+    outcome = run(core, "where do I find the invoice for my order? need it for my employer")
+    assert_well_formed(outcome)
+    assert "under Orders" in outcome.draft.text
+    # "You can also download it …" is quoted with the sentence that says what "it" is.
+    assert "You receive your invoice" in outcome.draft.text
+
+
+def test_sentences_that_lean_on_each_other_are_quoted_as_one_chain() -> None:
+    passage = (
+        "We send you a tracking link. You can also follow it in the app. "
+        "It can take a day before the first update shows."
+    )
+    found = passage_sentences(passage)
+    assert (
+        "We send you a tracking link. You can also follow it in the app. It can take a day "
+        "before the first update shows."
+    ) in found
+    assert "We send you a tracking link. You can also follow it in the app." not in found
+    assert not any(s.startswith(("You can also", "It can take")) for s in found)
+
+
+def test_a_shorter_opener_is_used_before_the_opener_is_dropped() -> None:
+    answer = "x" * 240 + "."
+    pieces = [
+        _Piece("We're sorry, and thank you for flagging this.", 2, alt="Sorry!"),
+        _Piece(answer, 0),
+    ]
+    assert _fit("@sam ", pieces).startswith("@sam Sorry! xxx")

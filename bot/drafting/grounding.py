@@ -66,6 +66,14 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ),
         (r"\bhow (many|much)\b|\bhoeveel\b|\bwie viele?\b", r"\d"),
         (
+            # "Where do I find my invoice?": the answer says where (a menu path, a page).
+            r"\b(where (do|can|could|should|would) (i|we) (find|get|see|download|view|check|"
+            r"change|look up|manage)|how (do|can) i (find|get to|download|view)|waar (vind|kan)|"
+            r"wo (finde|kann))\b",
+            r"\S >\s\S|\b(under|in the app|in your account|in my account|on the product page)\b|"
+            r"\b[\w-]+\.(com|eu|nl|be|de|fr|example|coffee)/\S",
+        ),
+        (
             # Something does not work: the answer is what to do about it ("To reset the
             # connection, hold …", "If it will not charge, first check …", "… then try again").
             r"\b(not (found|working|connecting|charging|loading|responding)|"
@@ -94,7 +102,7 @@ def _quantities(question: str) -> tuple[re.Pattern[str], ...]:
 
 _ANAPHORIC = re.compile(
     r"^(after that|this|that|these|those|it|they|then|also|in that case|otherwise|if so|there|"
-    r"once (it|they|that|this)|both|neither|each of (them|these))\b"
+    r"once (it|they|that|this)|both|neither|each of (them|these)|(you|we) (can|may) also)\b"
     # "If you notice any of these, stop using it": the list it points back to comes first.
     r"|^[^,;.]{0,40}\b(any|all|none|one|either|each) of (these|those|them|this)\b",
     re.IGNORECASE,
@@ -484,6 +492,7 @@ def _passage(text: str) -> dict[str, str]:
     labels = _item_labels(text)
     previous = ""
     question = ""
+    chain: set[str] = set()  # sentences joined so far, which a further one replaces
     for sentence in sentences(text):
         if sentence.endswith("?"):
             previous, question = "", sentence
@@ -493,8 +502,13 @@ def _passage(text: str) -> dict[str, str]:
             continue
         if previous and _ANAPHORIC.match(sentence):
             if len(previous) + len(sentence) < 250:
-                out[f"{previous} {sentence}"] = out.get(previous, "")
-            previous = ""
+                # "A. You can also B. It takes C.": a chain is quoted whole.
+                joined = f"{previous} {sentence}"
+                out[joined] = out.pop(previous, "") if previous in chain else out.get(previous, "")
+                chain.add(joined)
+                previous = joined
+            else:
+                previous = ""
             continue
         out.setdefault(sentence, question or labels.get(sentence, ""))
         previous, question = sentence, ""

@@ -309,11 +309,14 @@ def _fit(handle: str, pieces: list[_Piece]) -> str:
         current.pop(worst)
         return True
 
-    while length() > budget and drop(2):
+    while length() > budget and drop(3):
         pass
+    # A shorter wording of a piece that may go ("Sorry!") beats losing it.
     for piece in current:
         if length() > budget and piece.alt:
             piece.text = piece.alt
+    while length() > budget and drop(2):
+        pass
     # A sentence quoted with the one after it gives that one up first, the last answer first.
     for piece in reversed([p for p in current if p.shorten]):
         parts = _SENTENCE_BREAK.split(piece.text)

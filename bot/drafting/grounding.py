@@ -492,7 +492,7 @@ def _passage(text: str) -> dict[str, str]:
     labels = _item_labels(text)
     previous = ""
     question = ""
-    chain: set[str] = set()  # sentences joined so far, which a further one replaces
+    chained = False  # `previous` is itself a join, which a further leaning sentence replaces
     for sentence in sentences(text):
         if sentence.endswith("?"):
             previous, question = "", sentence
@@ -504,14 +504,13 @@ def _passage(text: str) -> dict[str, str]:
             if len(previous) + len(sentence) < 250:
                 # "A. You can also B. It takes C.": a chain is quoted whole.
                 joined = f"{previous} {sentence}"
-                out[joined] = out.pop(previous, "") if previous in chain else out.get(previous, "")
-                chain.add(joined)
-                previous = joined
+                out[joined] = out.pop(previous, "") if chained else out.get(previous, "")
+                previous, chained = joined, True
             else:
                 previous = ""
             continue
         out.setdefault(sentence, question or labels.get(sentence, ""))
-        previous, question = sentence, ""
+        previous, question, chained = sentence, "", False
     return out
 
 

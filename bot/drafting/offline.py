@@ -208,12 +208,17 @@ def _what_happens_next(fact: Evidence, ranked: Sequence[Evidence]) -> Evidence:
     doing; the sentence after it in the passage (what we then do) is the one that helps."""
     if not _CONTACT_US.search(fact.sentence) or _CONTACT.search(fact.sentence):
         return fact
-    following = list(passage_sentences(fact.source.text))
-    at = following.index(fact.sentence) if fact.sentence in following else -1
-    if at < 0 or at + 1 >= len(following):
-        return fact
-    nxt = following[at + 1]
+    nxt = _next_sentence(fact)
     return next((e for e in ranked if e.source == fact.source and e.sentence == nxt), fact)
+
+
+def _next_sentence(evidence: Evidence) -> str | None:
+    """The sentence after `evidence`'s in its passage, if any."""
+    following = passage_sentences(evidence.source.text)
+    if evidence.sentence not in following:
+        return None
+    at = following.index(evidence.sentence) + 1
+    return following[at] if at < len(following) else None
 
 
 def _list_lead(sentence: str) -> str | None:
@@ -241,10 +246,8 @@ def _with_next(evidence: Evidence) -> str:
     about = evidence.covered | evidence.related
     if len(sentence) >= 140 or not about:
         return sentence
-    following = list(passage_sentences(evidence.source.text))
-    try:
-        nxt = following[following.index(sentence) + 1]
-    except (ValueError, IndexError):
+    nxt = _next_sentence(evidence)
+    if nxt is None:
         return sentence
     shared = set(stems(words(nxt))) & about
     sibling = re.match(r"^[^:—]{1,60}(:| —)", nxt) and re.match(r"^[^:—]{1,60}(:| —)", sentence)

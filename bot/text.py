@@ -29,6 +29,22 @@ PHONE = re.compile(r"(?<![\w/])\+?\(?\d[\d\s().-]{7,}\d(?![\w/])")
 URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
+# Social spelling of function words ("whats", "dont", "pls") says nothing about the topic either.
+INFORMAL = (
+    {
+        f"{w}{s}"
+        for w in ("what", "how", "where", "who", "when", "that", "there", "it", "here")
+        for s in ("s", "'s", "’s")
+    }
+    | {
+        f"{w}{s}"
+        for w in ("don", "can", "won", "isn", "doesn", "didn", "aren", "wasn", "haven", "hasn")
+        for s in ("t", "'t", "’t")
+    }
+    | {"im", "ive", "i've", "i'm", "ur", "pls", "plz", "thx", "btw", "tbh", "u"}
+)
+
+
 @lru_cache(maxsize=32_768)  # knowledge-base sentences are normalised again for every mention
 def normalise(text: str) -> str:
     """Return NFKC-folded, lower-cased text without zero-width characters or extra spaces."""

@@ -281,6 +281,35 @@ def test_a_quantity_in_the_question_wants_a_figure_in_the_same_unit(core) -> Non
     assert "300 W" in outcome.draft.text
 
 
+def test_a_percentage_in_the_question_wants_a_percentage(core) -> None:
+    text = "my volta 1200 says 83% battery health after 3 years, is that a warranty case?"
+    outcome = run(core, text)
+    assert_well_formed(outcome)
+    assert "80%" in outcome.draft.text
+
+
+def test_can_i_still_asks_for_the_time_limit_too(core) -> None:
+    # The condition answers ("used for a weekend of camping … are fine"); the time limit from
+    # the same policy completes it.
+    outcome = run(core, "Went camping with my Volta 300 this weekend, can I still return it?")
+    assert_well_formed(outcome)
+    assert "camping" in outcome.draft.text
+    assert "30 days" in outcome.draft.text
+
+
+def test_a_second_question_may_open_with_a_preposition() -> None:
+    text = "Was kostet der Versand nach Deutschland und mit welchem Paketdienst kommt das?"
+    assert subquestions(text) == [
+        "Was kostet der Versand nach Deutschland",
+        "mit welchem Paketdienst kommt das?",
+    ]
+
+
+def test_social_spellings_of_function_words_are_not_topic_words(core) -> None:
+    assert "what" not in core.grounder.terms("whats the return period? dont know pls help")
+    assert "dont" not in core.grounder.terms("whats the return period? dont know pls help")
+
+
 def test_a_second_question_may_open_with_and() -> None:
     text = "@shop can I drop my return off at your office? And what time do you open on Saturday"
     assert subquestions(text) == [
@@ -456,8 +485,27 @@ def test_a_shorter_opener_is_used_before_the_opener_is_dropped() -> None:
             "7 days",
             "monocrystalline",
         ),
+        # A complaint about how we handled the writer goes to the complaints route: they
+        # quote a promise we broke, or say what the glossary files under "complaint".
+        (
+            "'we reply within 1 working day' you said. Four days and still nothing. Great service",
+            "complaints@ampwell.eu",
+            "Social media:",
+        ),
+        (
+            "Was told someone would call me back on Monday. Nobody called.",
+            "complaints@ampwell.eu",
+            None,
+        ),
     ],
-    ids=["problem-report", "what-happens-next", "foreign-language", "not-the-spec-line"],
+    ids=[
+        "problem-report",
+        "what-happens-next",
+        "foreign-language",
+        "not-the-spec-line",
+        "broken-promise",
+        "nobody-called-back",
+    ],
 )
 def test_a_complaint_gets_the_policy_line_that_helps(core, text, present, absent) -> None:
     outcome = run(core, text)

@@ -113,6 +113,20 @@ def test_hybrid_retrieval_finds_exact_terms(tmp_path: Path) -> None:
     assert dutch[0].doc == "returns"
 
 
+def test_a_hyphenated_word_is_found_written_as_one(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "kb")
+    (root / "policies" / "app.md").write_text(
+        "# App\n\n## Pairing\nThe lamp only joins 2.4 GHz Wi-Fi networks.\n\n"
+        "## Contact\nE-mail us at help@example.com.\n"
+    )
+    embedder = HashEmbedder()
+    index = KnowledgeIndex(tmp_path / "data", embedder)
+    index.sync(root)
+    retriever = HybridRetriever(index, embedder)
+    assert retriever.search("my lamp won't join the wifi", k=1)[0].ref == "Pairing"
+    assert retriever.search("what is your email", k=1)[0].ref == "Contact"
+
+
 @pytest.mark.parametrize(
     ("query", "doc"),
     [

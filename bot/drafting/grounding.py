@@ -26,6 +26,7 @@ from bot.knowledge.topics import UncoveredTopics
 from bot.ports import Embedder
 from bot.text import (
     HANDLE,
+    INFORMAL,
     normalise,
     sentences,
     stem_set,
@@ -48,6 +49,12 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
             r"\b\d+([.,]\d+)?\s*(-|–|to)?\s*\d*\s*(working |business |calendar )?"
             r"(minutes?|mins?|hours?|days?|weeks?|months?|years?|werkdagen|dagen|tagen?|werktagen?)\b"
             r"|\b(next|same) (working |business )?day\b",
+        ),
+        (
+            # "Can I still return it?": is there a time limit, and what is it.
+            r"\b(too late|(can|could|may) (i|we) still|time limit|how long do (i|we) have)\b",
+            r"\b(within|up to|no later than)\b[^.;]{0,20}?\b\d+\s*(working |business |calendar )?"
+            r"(days?|weeks?|months?|years?)\b|\b\d+-(day|week|month|year)\b|\buntil \d",
         ),
         (
             r"\b(deadline|what time|by when|until what time|cut-?off|hoe laat|um wie viel uhr)\b",
@@ -78,26 +85,29 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
             # connection, hold …", "If it will not charge, first check …", "… then try again").
             r"\b(not (found|working|connecting|charging|loading|responding)|"
             r"(can't|cannot|can not|won't|will not|doesn't|does not|didn't) (connect|pair|"
-            r"charge|turn on|switch on|start|work|load|open|log ?in|sign in|update)|"
+            r"charge|turn on|switch on|start|work|load|open|log ?in|sign in|update|find|see|"
+            r"detect|recogni[sz]e)|"
             r"stopped (working|charging)|keeps? (disconnecting|crashing|failing|dropping)|"
             r"(got|gets|is|keeps getting) stuck|error( message| code)?|fails? to)\b",
-            r"^(to [^,]{3,60},\s*|if [^,]{3,120},\s*)?(please\s+|first,?\s+)?(hold|press|tap|"
+            r"^(to [^,]{3,60},\s*|if [^,]{3,120},\s*)?(please\s+|first,?\s+|\w+ly\s+)?"
+            r"(hold|press|tap|"
             r"restart|reset|reinstall|update|turn|switch|unplug|plug|check|make sure|try|keep|"
             r"remove|close|reopen|charge|connect|disconnect|allow|enable|disable|move|set up|"
             r"go to|log out|sign out|clear|wait)\b|\btry again\b",
         ),
     ]
 )
-# A quantity in the question ("a 700W hair dryer", "150 kg") wants a figure in the same unit.
+# A quantity in the question ("a 700W hair dryer", "150 kg", "86% health") wants a figure in the
+# same unit.
 _QUANTITY = re.compile(
-    r"\d+(?:[.,]\d+)?\s?(kwh|wh|mah|w|v|a|kg|g|km|cm|mm|m|l|ml|gb|mb|tb|hz|ghz|mbps|°c)\b"
+    r"\d+(?:[.,]\d+)?\s?(kwh|wh|mah|w|v|a|kg|g|km|cm|mm|m|l|ml|gb|mb|tb|hz|ghz|mbps|°c|%)(?!\w)"
 )
 
 
 @lru_cache(maxsize=10_000)
 def _quantities(question: str) -> tuple[re.Pattern[str], ...]:
     units = dict.fromkeys(m.group(1) for m in _QUANTITY.finditer(question))
-    return tuple(re.compile(rf"\d\s?{re.escape(u)}\b", re.IGNORECASE) for u in units)
+    return tuple(re.compile(rf"\d\s?{re.escape(u)}(?!\w)", re.IGNORECASE) for u in units)
 
 
 _ANAPHORIC = re.compile(
@@ -107,12 +117,13 @@ _ANAPHORIC = re.compile(
     r"|^[^,;.]{0,40}\b(any|all|none|one|either|each) of (these|those|them|this)\b",
     re.IGNORECASE,
 )
+_UNITS = frozenset(stems(["minute", "hour", "day", "week", "month", "year", "time"]))
 _CLAUSE = re.compile(r"(?<=[.!?])\s+|\n+")
 _ASKING = re.compile(
     r"^\W*(@\w+\s+)*(how|what|when|where|which|who|why|can|could|do|does|did|is|are|will|would|"
     r"should|may|hoe|wat|wanneer|waar|welke|kan|kun|mag|moet|wie|was|wann|wo|welche|kann|darf|ist|gibt)\b"
 )
-_STOP = set(STOPWORDS_EN_PLUS) | set(STOPWORDS_DUTCH) | set(STOPWORDS_GERMAN)
+_STOP = set(STOPWORDS_EN_PLUS) | set(STOPWORDS_DUTCH) | set(STOPWORDS_GERMAN) | INFORMAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +283,13 @@ class Grounder:
             for t, w in self.terms(" ".join(self.glossary.expansions(asked))).items()
             if t not in terms
         }
+        if focus_on:
+            # The rest of the mention is context ("… to Germany, and which carrier?"), as the
+            # question's own words outside the asking part are.
+            around = self.terms(" ".join(self.glossary.expansions(question))).items()
+            context = {t: 0.35 * w for t, w in around if t not in terms and t not in extra}
+        else:
+            context = {}
         total = sum(terms.values()) or sum(extra.values()) or 1.0
         plain_q = normalise(asked)
         wanted = [answer for asks, answer in _ANSWER_TYPES if asks.search(plain_q)]
@@ -300,9 +318,16 @@ class Grounder:
             hstems = (stem_set(src.ref) | stem_set(lead)) - sstems
             covered = frozenset(t for t in terms if t in sstems or t in hstems)
             found = sum(terms[t] * (1.0 if t in sstems else 0.6) for t in covered)
-            related = frozenset(t for t in extra if t in sstems | hstems)
-            bonus = sum(w * (0.8 if t in sstems else 0.5) for t, w in extra.items() if t in related)
-            matched = [_has(answer, sentence) for answer in wanted]
+            related = frozenset(t for t in extra | context if t in sstems | hstems)
+            bonus = sum(
+                w * (0.8 if t in sstems else 0.5)
+                for t, w in (extra | context).items()
+                if t in related
+            )
+            # A sentence that shares nothing with the question but a unit ("after a week" →
+            # "within 4 weeks") is not the answer of that kind, only a figure in that unit.
+            topic = any(not (t.isdigit() or t in _UNITS) for t in covered | related)
+            matched = [topic and _has(answer, sentence) for answer in wanted]
             signals = {
                 "coverage": min(1.0, (found + bonus) / total),
                 "similarity": float(np.dot(qvec, vec)),
@@ -397,11 +422,14 @@ class Grounder:
 
 _QUESTION_WORD = (
     r"(how|what|what's|whats|when|where|which|who|why|can|could|do|does|did|is|are|will|would|"
-    r"should|may|hoe|wat|wanneer|waar|welke|kan|kun|mag|moet|wie|was|wann|wo|welche|kann|darf|"
+    r"should|may|hoe|wat|wanneer|waar|welke?|kan|kun|mag|moet|wie|was|wann|wo|welche[mnrs]?|kann|darf|"
     r"ist|gibt)\b(?!['’]t)"  # "can't find it anywhere" says, it does not ask
 )
 _SPLIT_ASK = re.compile(
-    r"\s*,?\s*\b(?:and|also|plus|en|und|&)\s+(?:also\s+)?(?=" + _QUESTION_WORD + ")",
+    r"\s*,?\s*\b(?:and|also|plus|en|und|&)\s+(?:also\s+)?"
+    # "… und mit welchem Paketdienst?", "and by when …": a preposition may lead the question.
+    r"(?=(?:(?:with|by|in|on|at|for|from|to|mit|bei|an|auf|für|von|zu|met|bij|voor|van|op|naar)"
+    r"\s+)?" + _QUESTION_WORD + ")",
     re.IGNORECASE,
 )
 
@@ -539,6 +567,23 @@ def select(evidence: Sequence[Evidence], limit: int = 2) -> list[Evidence]:
     first = next((e for e in evidence[:4] if e.fits and e.score >= top.score - 0.1), top)
     chosen = [first]
     covered = set(first.covered)
+    # "Can I still return it after camping?": the condition answers, and the sentence of the
+    # kind asked for (the return period) from the same document completes the answer.
+    if not first.fits and limit > 1:
+        kind = next(
+            (
+                e
+                for e in evidence
+                if e.fits
+                and e.covered
+                and e.source.doc == first.source.doc
+                and e.score >= first.score / 2
+            ),
+            None,
+        )
+        if kind is not None:
+            chosen.append(kind)
+            covered |= kind.covered
     for item in evidence:
         if item is first:
             continue

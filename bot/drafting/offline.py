@@ -17,6 +17,7 @@ from bot.domain import Draft, Flag, Intent, Mention, Source, SourceKind, Triage
 from bot.drafting.grounding import (
     Evidence,
     Grounder,
+    passage_leads,
     passage_sentences,
     select,
     subquestions,
@@ -107,11 +108,16 @@ class OfflineDrafter:
             ]
             facts = select(unquoted, 1)
             fact = None
+            route = self._complaints_route(mention, evidence)
+            if route is not None:
+                facts = [route]
             relevant = facts and self.grounder.topical(facts[0], triage.language != "en")
             # A line of the kind the complaint implies ("still no refund": how long it takes)
             # may share fewer of its words.
             floor = 0.1 if facts and dict(facts[0].signals).get("fits", 0.0) > 0 else 0.15
-            if relevant and facts[0].coverage >= floor and facts[0].similarity >= 0.2:
+            if route is not None or (
+                relevant and facts[0].coverage >= floor and facts[0].similarity >= 0.2
+            ):
                 fact = self._fact(_what_happens_next(facts[0], unquoted), triage, seed, keep=0)
                 pieces.append(fact)
             # When the policy line itself says where to go, the DM ask is the part to let go.
@@ -142,6 +148,26 @@ class OfflineDrafter:
         handle = f"@{mention.author.lstrip('@')} " if mention.author else ""
         text = _fit(handle, pieces)
         return Draft(text=text, sources=tuple(sources), origin=self.origin, note=note)
+
+    def _complaints_route(self, mention: Mention, evidence: Sequence[Evidence]) -> Evidence | None:
+        """For a complaint about how we handled the writer (a promise broken, nobody called
+        back), the line that says where such a complaint goes ("Not happy with how we handled
+        it? E-mail complaints@…"). The writer either quotes one of our promises back at us or
+        uses words the glossary files under "complaint"."""
+        quoted = any(_quotes(mention.text, e.sentence) for e in evidence)
+        filed_as = " ".join(self.grounder.glossary.expansions(mention.text))
+        filed = "complaint" in stems(words(filed_as))
+        if not (quoted or filed):
+            return None
+        for e in evidence:
+            about = stem_set(e.sentence) | stem_set(e.source.ref)
+            about |= stem_set(passage_leads(e.source.text).get(e.sentence, ""))
+            # "…, you can file a formal complaint. Send it to complaints@…" gives the address
+            # in the sentence after.
+            reach = f"{e.sentence} {_next_sentence(e) or ''}"
+            if "complaint" in about and _CONTACT.search(reach):
+                return e
+        return None
 
     def _usable(self, evidence: list[Evidence], mention: Mention, triage: Triage) -> list[Evidence]:
         """Drop sentences that speak of an emergency (fire, "call 112") the mention did not

@@ -8,19 +8,24 @@ penalty for repeating a document so a two-topic question gets both topics near t
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 from bot.domain import Source, SourceKind
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.index import KnowledgeIndex
 from bot.knowledge.loader import Chunk
 from bot.ports import Embedder
-from bot.text import without_handles_and_links
+from bot.text import INFORMAL, without_handles_and_links
+
+# bm25s splits "what's" at the apostrophe; "whats" and "dont" need naming.
+_STOPWORDS = sorted(set(STOPWORDS_EN) | {w for w in INFORMAL if w.isalpha()})
 
 
 class HybridRetriever:
@@ -47,8 +52,8 @@ class HybridRetriever:
         self._bm25: bm25s.BM25 | None = None
         if self.chunks:
             tokens = bm25s.tokenize(
-                [c.index_text for c in self.chunks],
-                stopwords="en",
+                [_lexical_text(c.index_text) for c in self.chunks],
+                stopwords=_STOPWORDS,
                 stemmer=self._stemmer,
                 show_progress=False,
             )
@@ -130,7 +135,11 @@ class HybridRetriever:
             return [[] for _ in texts]
         return list(
             bm25s.tokenize(
-                texts, stopwords="en", stemmer=self._stemmer, return_ids=False, show_progress=False
+                [_lexical_text(t) for t in texts],
+                stopwords=_STOPWORDS,
+                stemmer=self._stemmer,
+                return_ids=False,
+                show_progress=False,
             )
         )
 
@@ -151,3 +160,12 @@ class HybridRetriever:
                 if len(self._vectors) > 20_000:
                     self._vectors.popitem(last=False)
         return [float(np.dot(qvec, self._vectors[i])) for i in ids]
+
+
+def _lexical_text(text: str) -> str:
+    """Text as the lexical index sees it: a hyphenated word also written as one ("Wi-Fi" →
+    "Wi-Fi WiFi"), so "wifi" finds it; bm25s alone splits it into two tokens too short to count."""
+    return _HYPHENATED.sub(lambda m: f"{m.group(0)} {m.group(0).replace('-', '')}", text)
+
+
+_HYPHENATED = re.compile(r"\b\w+(?:-\w+)+\b")

@@ -297,6 +297,35 @@ def test_can_i_still_asks_for_the_time_limit_too(core) -> None:
     assert "30 days" in outcome.draft.text
 
 
+def test_a_cut_answer_keeps_what_is_asked_not_the_condition(core) -> None:
+    text = "if I delete my Ampwell account will my warranty registration be lost?"
+    outcome = run(core, text)
+    assert_well_formed(outcome)
+    assert "serial numbers" in outcome.draft.text
+
+
+def test_an_emergency_procedure_is_not_advice_for_a_plain_question(core) -> None:
+    # "If it is safe to do so, place it outdoors" sits under the fire heading: it is what to do
+    # in a fire, not an answer to whether a power station may stay outdoors.
+    outcome = run(core, "is it safe to leave my volta outdoors in the garden?")
+    assert_well_formed(outcome)
+    assert "non-flammable" not in outcome.draft.text
+    assert "wet" in outcome.draft.text
+
+
+def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
+    answer = "A" * 150 + ", and " + "b" * 130 + "."  # too long with the opener and closer
+    pieces = [
+        _Piece("Good question!", 3),
+        _Piece(answer, 0, shorten=True, focus=frozenset()),
+        _Piece("Hope that helps!", 3),
+    ]
+    text = _fit("@sam ", pieces)
+    assert text.startswith("@sam Good question! AAA")
+    assert text.endswith("Hope that helps!")
+    assert len(text) <= 280
+
+
 def test_a_second_question_may_open_with_a_preposition() -> None:
     text = "Was kostet der Versand nach Deutschland und mit welchem Paketdienst kommt das?"
     assert subquestions(text) == [

@@ -133,7 +133,11 @@ class OfflineDrafter:
             # Two questions need two answers; an extra sentence for one question is optional.
             asked = len(subquestions(mention.text))
             for i, answer in enumerate(facts):
-                pieces.append(self._fact(answer, triage, seed, keep=0 if i < asked else 2))
+                piece = self._fact(answer, triage, seed, keep=0 if i < asked else 2)
+                # "If I delete my account, do I lose my registration?": when the answer must
+                # be cut, keep the part about what is asked, not about the condition.
+                piece.focus = piece.focus - _condition_stems(mention.text) or piece.focus
+                pieces.append(piece)
             if facts:
                 dm = triage.needs_dm
                 pieces.append(_Piece(say("dm_order") if dm else say("closer"), 1 if dm else 3))
@@ -171,10 +175,16 @@ class OfflineDrafter:
 
     def _usable(self, evidence: list[Evidence], mention: Mention, triage: Triage) -> list[Evidence]:
         """Drop sentences that speak of an emergency (fire, "call 112") the mention did not
-        raise: they are for safety incidents, not for a question that shares the word "call"."""
+        raise: they are for safety incidents, not for a question that shares the word "call".
+        So are the steps under an emergency's heading ("If your device catches fire": "If it
+        is safe to do so, place it outdoors"), whatever their own words."""
         if Flag.SAFETY in triage.flags or _matches(self.alarming, mention.text):
             return evidence
-        return [e for e in evidence if not _matches(self.alarming, e.sentence)]
+        return [
+            e
+            for e in evidence
+            if not _matches(self.alarming, e.sentence) and not _matches(self.alarming, e.source.ref)
+        ]
 
     def _answers(
         self,
@@ -219,6 +229,18 @@ class OfflineDrafter:
             body = re.sub(r"^[^:]{1,60}\(\d/5\):\s*", "", sentence)
             sentence = f"{lead} “{body}”"
         return _Piece(sentence, keep, shorten=True, focus=evidence.covered)
+
+
+_ASKED_IF = re.compile(
+    r"(?:^|[.!?]\s+|@\w+\s+)(?:if|when|once|als|wenn|falls)\b([^,?.!]{3,80}?)"
+    r"(?:,|\s+(?=(?:will|would|do|does|can|could|is|are|should|must)\b))",
+    re.IGNORECASE,
+)
+
+
+def _condition_stems(text: str) -> frozenset[str]:
+    """The stems of a condition a question opens with ("If I delete my account, …")."""
+    return frozenset().union(*(stem_set(m.group(1)) for m in _ASKED_IF.finditer(text)))
 
 
 # "…, contact us." with no address or number: a complaint is already contacting us.
@@ -330,12 +352,14 @@ def _fit(handle: str, pieces: list[_Piece]) -> str:
     def length() -> int:
         return len(" ".join(p.text for p in current if p.text))
 
+    dropped: list[_Piece] = []
+
     def drop(min_keep: int) -> bool:
         candidates = [i for i, p in enumerate(current) if p.keep >= min_keep]
         if not candidates:
             return False
         worst = max(candidates, key=lambda i: (current[i].keep, i))
-        current.pop(worst)
+        dropped.append(current.pop(worst))
         return True
 
     while length() > budget and drop(3):
@@ -369,6 +393,11 @@ def _fit(handle: str, pieces: list[_Piece]) -> str:
     facts = [p for p in current if p.shorten]
     while len(facts) > 1 and (length() > budget or facts[-1].text.endswith("…")):
         current.remove(facts.pop())
+    # An answer cut short may leave room for an opener or closer dropped on the way.
+    for piece in reversed(dropped):
+        if not piece.shorten and length() + 1 + len(piece.text) <= budget:
+            current.append(piece)
+            current.sort(key=lambda p: next(i for i, q in enumerate(pieces) if q is p))
     text = (handle + " ".join(p.text for p in current if p.text)).strip()
     return text if len(text) <= MAX_CHARS else truncate(text, MAX_CHARS)
 

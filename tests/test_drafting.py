@@ -326,6 +326,19 @@ def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
     assert len(text) <= 280
 
 
+def test_a_sentence_that_goes_on_about_the_question_belongs_to_it(core) -> None:
+    asked = core.grounder.terms("can I use my old panels with it? they have MC4 plugs")
+    aside = core.grounder.terms("can I use my old panels with it? I have MC4 plugs")
+    assert asked["mc4"] > 2 * aside["mc4"]
+
+
+def test_a_sentence_without_a_subject_is_quoted_with_the_one_before() -> None:
+    passage = "- Extra Battery 1200 (1,152 Wh), €699. Works with the Volta 1200 only."
+    assert passage_sentences(passage)[-1] == (
+        "Extra Battery 1200 (1,152 Wh), €699. Works with the Volta 1200 only."
+    )
+
+
 def test_a_second_question_may_open_with_a_preposition() -> None:
     text = "Was kostet der Versand nach Deutschland und mit welchem Paketdienst kommt das?"
     assert subquestions(text) == [

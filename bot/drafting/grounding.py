@@ -112,12 +112,15 @@ def _quantities(question: str) -> tuple[re.Pattern[str], ...]:
 
 _ANAPHORIC = re.compile(
     r"^(after that|this|that|these|those|it|they|then|also|in that case|otherwise|if so|there|"
-    r"once (it|they|that|this)|both|neither|each of (them|these)|(you|we) (can|may) also)\b"
+    r"once (it|they|that|this)|both|neither|each of (them|these)|(you|we) (can|may) also|"
+    # "Volta Extra Battery, €699. Works with the Volta 1200 only.": no subject of its own.
+    r"(works|fits|comes|includes|requires|needs|supports|lasts|weighs|holds) )\b"
     # "If you notice any of these, stop using it": the list it points back to comes first.
     r"|^[^,;.]{0,40}\b(any|all|none|one|either|each) of (these|those|them|this)\b",
     re.IGNORECASE,
 )
 _UNITS = frozenset(stems(["minute", "hour", "day", "week", "month", "year", "time"]))
+_GOES_ON = re.compile(r"^\W*(it|they|these|those|mine|both|it's|they're|its|their)\b")
 _CLAUSE = re.compile(r"(?<=[.!?])\s+|\n+")
 _ASKING = re.compile(
     r"^\W*(@\w+\s+)*(how|what|when|where|which|who|why|can|could|do|does|did|is|are|will|would|"
@@ -211,6 +214,13 @@ class Grounder:
         if focus_on is None:
             parts = [p for p in _CLAUSE.split(question) if p.strip()]
             asking = [p for p in parts if p.rstrip().endswith("?") or _ASKING.match(normalise(p))]
+            # "Can I use my old panels with it? They have MC4 plugs": a sentence that goes on
+            # about what was just asked belongs to the question.
+            asking += [
+                after
+                for before, after in pairwise(parts)
+                if before in asking and after not in asking and _GOES_ON.match(normalise(after))
+            ]
             focus_on = " ".join(asking or parts)
         focus = set(self._stems(focus_on, language))
         out: dict[str, float] = {}

@@ -300,6 +300,7 @@ class Grounder:
             context = {t: 0.35 * w for t, w in around if t not in terms and t not in extra}
         else:
             context = {}
+        expanded = extra | context  # glossary terms: the asking part's, then the context's
         total = sum(terms.values()) or sum(extra.values()) or 1.0
         plain_q = normalise(asked)
         wanted = [answer for asks, answer in _ANSWER_TYPES if asks.search(plain_q)]
@@ -328,11 +329,9 @@ class Grounder:
             hstems = (stem_set(src.ref) | stem_set(lead)) - sstems
             covered = frozenset(t for t in terms if t in sstems or t in hstems)
             found = sum(terms[t] * (1.0 if t in sstems else 0.6) for t in covered)
-            related = frozenset(t for t in extra | context if t in sstems | hstems)
+            related = frozenset(t for t in expanded if t in sstems | hstems)
             bonus = sum(
-                w * (0.8 if t in sstems else 0.5)
-                for t, w in (extra | context).items()
-                if t in related
+                w * (0.8 if t in sstems else 0.5) for t, w in expanded.items() if t in related
             )
             # A sentence that shares nothing with the question but a unit ("after a week" →
             # "within 4 weeks") is not the answer of that kind, only a figure in that unit.

@@ -275,44 +275,6 @@ def test_a_sentence_of_the_asked_type_wins_only_when_it_is_a_close_contender() -
     assert select([answer, close], 1) == [close]
 
 
-def test_a_quantity_in_the_question_wants_a_figure_in_the_same_unit(core) -> None:
-    outcome = run(core, "will the volta 300 run a 700W hair dryer?")
-    assert_well_formed(outcome)
-    assert "300 W" in outcome.draft.text
-
-
-def test_a_percentage_in_the_question_wants_a_percentage(core) -> None:
-    text = "my volta 1200 says 83% battery health after 3 years, is that a warranty case?"
-    outcome = run(core, text)
-    assert_well_formed(outcome)
-    assert "80%" in outcome.draft.text
-
-
-def test_can_i_still_asks_for_the_time_limit_too(core) -> None:
-    # The condition answers ("used for a weekend of camping … are fine"); the time limit from
-    # the same policy completes it.
-    outcome = run(core, "Went camping with my Volta 300 this weekend, can I still return it?")
-    assert_well_formed(outcome)
-    assert "camping" in outcome.draft.text
-    assert "30 days" in outcome.draft.text
-
-
-def test_a_cut_answer_keeps_what_is_asked_not_the_condition(core) -> None:
-    text = "if I delete my Ampwell account will my warranty registration be lost?"
-    outcome = run(core, text)
-    assert_well_formed(outcome)
-    assert "serial numbers" in outcome.draft.text
-
-
-def test_an_emergency_procedure_is_not_advice_for_a_plain_question(core) -> None:
-    # "If it is safe to do so, place it outdoors" sits under the fire heading: it is what to do
-    # in a fire, not an answer to whether a power station may stay outdoors.
-    outcome = run(core, "is it safe to leave my volta outdoors in the garden?")
-    assert_well_formed(outcome)
-    assert "non-flammable" not in outcome.draft.text
-    assert "wet" in outcome.draft.text
-
-
 def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
     answer = "A" * 150 + ", and " + "b" * 130 + "."  # too long with the opener and closer
     pieces = [
@@ -324,6 +286,51 @@ def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
     assert text.startswith("@sam Good question! AAA")
     assert text.endswith("Hope that helps!")
     assert len(text) <= 280
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        # A quantity in the question wants a figure in the same unit.
+        ("will the volta 300 run a 700W hair dryer?", ["300 W"], None),
+        (
+            "my volta 1200 says 83% battery health after 3 years, is that a warranty case?",
+            ["80%"],
+            None,
+        ),
+        # The condition answers ("used for a weekend of camping … are fine"); the time limit
+        # from the same policy completes it.
+        (
+            "Went camping with my Volta 300 this weekend, can I still return it?",
+            ["camping", "30 days"],
+            None,
+        ),
+        # A long answer cut to fit keeps the part about what is asked, not the condition.
+        (
+            "if I delete my Ampwell account will my warranty registration be lost?",
+            ["serial numbers"],
+            None,
+        ),
+        # "If it is safe to do so, place it outdoors" sits under the fire heading: it is what to
+        # do in a fire, not an answer to whether a power station may stay outdoors.
+        ("is it safe to leave my volta outdoors in the garden?", ["wet"], "non-flammable"),
+        # A where-question wants where; "You can also download it …" is quoted with the
+        # sentence that says what "it" is.
+        (
+            "where do I find the invoice for my order? need it for my employer",
+            ["under Orders", "You receive your invoice"],
+            None,
+        ),
+    ],
+    ids=["same-unit", "percentage", "can-i-still", "not-the-condition", "no-emergency", "where"],
+)
+def test_a_question_gets_the_sentence_that_answers_it(core, text, present, absent) -> None:
+    outcome = run(core, text)
+    assert_well_formed(outcome)
+    for part in present:
+        assert part in outcome.draft.text
+    if absent is not None:
+        assert absent not in outcome.draft.text
 
 
 def test_a_sentence_that_goes_on_about_the_question_belongs_to_it(core) -> None:
@@ -466,14 +473,6 @@ def test_money_that_has_not_arrived_is_a_refund_not_a_parcel(core) -> None:
     outcome = run(core, "my refund still hasn't arrived, please check")
     assert outcome.sources[0].doc == "returns"
     assert "5 working days" in outcome.draft.text
-
-
-def test_a_where_question_gets_the_sentence_that_says_where(core) -> None:
-    outcome = run(core, "where do I find the invoice for my order? need it for my employer")
-    assert_well_formed(outcome)
-    assert "under Orders" in outcome.draft.text
-    # "You can also download it …" is quoted with the sentence that says what "it" is.
-    assert "You receive your invoice" in outcome.draft.text
 
 
 def test_sentences_that_lean_on_each_other_are_quoted_as_one_chain() -> None:

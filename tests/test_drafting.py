@@ -333,6 +333,17 @@ def test_a_question_gets_the_sentence_that_answers_it(core, text, present, absen
         assert absent not in outcome.draft.text
 
 
+def test_a_question_whether_there_is_one_wants_a_sentence_that_says_whether(core) -> None:
+    # "we have no shops" answers "do you have a shop?"; "when you shop on ampwell.eu" only
+    # shares the word.
+    text = "do you have a physical shop somewhere in the Netherlands?"
+    evidence = core.grounder.evidence(text, core.retriever.search(text, 8))
+    says = next(e for e in evidence if "no shops" in e.sentence)
+    shares = next(e for e in evidence if "when you shop on" in e.sentence)
+    assert says.fits
+    assert not shares.fits
+
+
 def test_a_sentence_that_goes_on_about_the_question_belongs_to_it(core) -> None:
     asked = core.grounder.terms("can I use my old panels with it? they have MC4 plugs")
     aside = core.grounder.terms("can I use my old panels with it? I have MC4 plugs")

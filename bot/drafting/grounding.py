@@ -110,6 +110,31 @@ def _quantities(question: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(rf"\d\s?{re.escape(u)}(?!\w)", re.IGNORECASE) for u in units)
 
 
+# "Do you have a shop in Utrecht?", "Is there a student discount?": the answer says whether
+# there is one ("we have no shops", "we offer a 10% student discount"), not just the word.
+_EXISTS = re.compile(
+    r"\b(?:(?:do|does) (?:you|they|u|it) (?:have|offer|sell|carry|do|make)|is there|are there)"
+    r" (?:an?|any|some)? ?([a-z]{3,})\b(?: ([a-z]{3,})\b)?"  # "a shop", "a physical shop"
+)
+
+
+@lru_cache(maxsize=10_000)
+def _existence(question: str) -> tuple[re.Pattern[str], ...]:
+    found = _EXISTS.search(question)
+    asked = [w for w in found.groups() if w and w not in _STOP] if found else []
+    if not asked:
+        return ()
+    # "batteri" → "batter": battery, batteries
+    thing = "|".join(re.escape(s.rstrip("i")) for s in stems(asked))
+    return (
+        re.compile(
+            r"\b(have|has|offer|offers|sell|sells|carry|carries|there (is|are)|no|not)\b"
+            rf"[^.;:]{{0,40}}?\b({thing})\w*",
+            re.IGNORECASE,
+        ),
+    )
+
+
 _ANAPHORIC = re.compile(
     r"^(after that|this|that|these|those|it|they|then|also|in that case|otherwise|if so|there|"
     r"once (it|they|that|this)|both|neither|each of (them|these)|(you|we) (can|may) also|"
@@ -304,7 +329,7 @@ class Grounder:
         total = sum(terms.values()) or sum(extra.values()) or 1.0
         plain_q = normalise(asked)
         wanted = [answer for asks, answer in _ANSWER_TYPES if asks.search(plain_q)]
-        wanted += _quantities(plain_q)
+        wanted += _quantities(plain_q) + _existence(plain_q)
         pairs = _pairs(_stem_seq(asked))
         asked_products = self._named(asked)
         candidates: list[tuple[str, Source]] = [

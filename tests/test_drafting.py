@@ -321,8 +321,24 @@ def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
             ["under Orders", "You receive your invoice"],
             None,
         ),
+        # "How long do I have" is answered by the section filed under a "period" ("Return
+        # period"), in every language, and not by another "within N days" of the same policy
+        # (the refund time), nor by a sentence that only says "period".
+        ("how many days do I have to return my Pocket 20?", ["within 30 days"], "refund"),
+        ("Wie lange habe ich Zeit, meinen Pocket 20 zurückzuschicken?", ["30 days"], "refund"),
+        ("how long do I have to register the Volta?", ["within 60 days"], "30-day period"),
     ],
-    ids=["same-unit", "percentage", "can-i-still", "not-the-condition", "no-emergency", "where"],
+    ids=[
+        "same-unit",
+        "percentage",
+        "can-i-still",
+        "not-the-condition",
+        "no-emergency",
+        "where",
+        "period",
+        "period-de",
+        "period-other",
+    ],
 )
 def test_a_question_gets_the_sentence_that_answers_it(core, text, present, absent) -> None:
     outcome = run(core, text)

@@ -113,6 +113,14 @@ def test_hybrid_retrieval_finds_exact_terms(tmp_path: Path) -> None:
     assert dutch[0].doc == "returns"
 
 
+def test_a_heading_word_finds_the_section_but_is_no_answer_word() -> None:
+    glossary = Glossary({"terugsturen": "return"}, search={"how long do i have": "period"})
+    text = "how long do I have to return it?"
+    assert glossary.expand(text) == f"{text} period"
+    assert glossary.headings(text) == ["period"]
+    assert glossary.expansions(text) == []
+
+
 def test_a_hyphenated_word_is_found_written_as_one(tmp_path: Path) -> None:
     root = write_kb(tmp_path / "kb")
     (root / "policies" / "app.md").write_text(

@@ -52,7 +52,9 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ),
         (
             # "Can I still return it?": is there a time limit, and what is it.
-            r"\b(too late|(can|could|may) (i|we) still|time limit|how long do (i|we) have)\b",
+            r"\b(too late|(can|could|may) (i|we) still|time limit|how long do (i|we) have|"
+            r"(hoeveel dagen|hoe lang|hoeveel tijd) heb ik|(wie lange|wie viele tage|wie viel zeit)"
+            r" habe? ich|bis wann)\b",
             r"\b(within|up to|no later than)\b[^.;]{0,20}?\b\d+\s*(working |business |calendar )?"
             r"(days?|weeks?|months?|years?)\b|\b\d+-(day|week|month|year)\b|\buntil \d",
         ),
@@ -236,18 +238,7 @@ class Grounder:
         rumours"): the information need sits in the asking sentence. `focus_on` names the part
         that asks, when the caller knows it (one of two questions in a mention).
         """
-        if focus_on is None:
-            parts = [p for p in _CLAUSE.split(question) if p.strip()]
-            asking = [p for p in parts if p.rstrip().endswith("?") or _ASKING.match(normalise(p))]
-            # "Can I use my old panels with it? They have MC4 plugs": a sentence that goes on
-            # about what was just asked belongs to the question.
-            asking += [
-                after
-                for before, after in pairwise(parts)
-                if before in asking and after not in asking and _GOES_ON.match(normalise(after))
-            ]
-            focus_on = " ".join(asking or parts)
-        focus = set(self._stems(focus_on, language))
+        focus = set(self._stems(focus_on or asking_part(question), language))
         out: dict[str, float] = {}
         for stem in self._stems(question, language):
             out[stem] = self._idf(stem) * (1.0 if stem in focus else 0.35)
@@ -313,19 +304,20 @@ class Grounder:
     ) -> list[Evidence]:
         terms = self._known(self.terms(question, language, focus_on))
         asked = focus_on or question
+        asking = focus_on or asking_part(question)
         extra = {
             t: w
-            for t, w in self.terms(" ".join(self.glossary.expansions(asked))).items()
+            for t, w in self.terms(" ".join(self.glossary.expansions(asking))).items()
             if t not in terms
         }
-        if focus_on:
-            # The rest of the mention is context ("… to Germany, and which carrier?"), as the
-            # question's own words outside the asking part are.
-            around = self.terms(" ".join(self.glossary.expansions(question))).items()
-            context = {t: 0.35 * w for t, w in around if t not in terms and t not in extra}
-        else:
-            context = {}
+        # The rest of the mention is context ("… to Germany, and which carrier?", "I ordered
+        # two by mistake"), as the question's own words outside the asking part are.
+        around = self.terms(" ".join(self.glossary.expansions(question))).items()
+        context = {t: 0.35 * w for t, w in around if t not in terms and t not in extra}
         expanded = extra | context  # glossary terms: the asking part's, then the context's
+        # Where help centres file what is asked ("how long do I have" → "… period"): a match
+        # in a section's heading, not in its sentences.
+        filed = self.terms(" ".join(self.glossary.headings(asking)))
         total = sum(terms.values()) or sum(extra.values()) or 1.0
         plain_q = normalise(asked)
         wanted = [answer for asks, answer in _ANSWER_TYPES if asks.search(plain_q)]
@@ -358,6 +350,8 @@ class Grounder:
             bonus = sum(
                 w * (0.8 if t in sstems else 0.5) for t, w in expanded.items() if t in related
             )
+            heading = stem_set(src.ref)
+            bonus += sum(0.5 * w for t, w in filed.items() if t in heading)
             # A sentence that shares nothing with the question but a unit ("after a week" →
             # "within 4 weeks") is not the answer of that kind, only a figure in that unit.
             topic = any(not (t.isdigit() or t in _UNITS) for t in covered | related)
@@ -469,6 +463,21 @@ _SPLIT_ASK = re.compile(
 
 
 _LEADING_AND = re.compile(r"^(?:and|also|plus|oh and|en|und)\b,?\s+(?:also\s+)?", re.IGNORECASE)
+
+
+def asking_part(question: str) -> str:
+    """Return the sentences of `question` that ask (ending in "?" or opening with a question
+    word), or all of it when none does."""
+    parts = [p for p in _CLAUSE.split(question) if p.strip()]
+    asking = [p for p in parts if p.rstrip().endswith("?") or _ASKING.match(normalise(p))]
+    # "Can I use my old panels with it? They have MC4 plugs": a sentence that goes on about
+    # what was just asked belongs to the question.
+    asking += [
+        after
+        for before, after in pairwise(parts)
+        if before in asking and after not in asking and _GOES_ON.match(normalise(after))
+    ]
+    return " ".join(p for p in parts if p in asking) or question
 
 
 def subquestions(text: str) -> list[str]:

@@ -327,6 +327,13 @@ def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
         ("how many days do I have to return my Pocket 20?", ["within 30 days"], "refund"),
         ("Wie lange habe ich Zeit, meinen Pocket 20 zurückzuschicken?", ["30 days"], "refund"),
         ("how long do I have to register the Volta?", ["within 60 days"], "30-day period"),
+        # An answer that says no comes with what the policy says to do instead.
+        ("can I pay cash on delivery?", ["do not accept cash", "iDEAL"], None),
+        (
+            "can I bring my return to your office in Utrecht?",
+            ["do not send returns", "service point"],
+            None,
+        ),
     ],
     ids=[
         "same-unit",
@@ -338,6 +345,8 @@ def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
         "period",
         "period-de",
         "period-other",
+        "instead",
+        "instead-where",
     ],
 )
 def test_a_question_gets_the_sentence_that_answers_it(core, text, present, absent) -> None:

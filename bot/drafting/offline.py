@@ -138,6 +138,9 @@ class OfflineDrafter:
                 # be cut, keep the part about what is asked, not about the condition.
                 piece.focus = piece.focus - _condition_stems(mention.text) or piece.focus
                 pieces.append(piece)
+                instead = self._instead(answer, evidence, facts)
+                if instead is not None:
+                    pieces.append(self._fact(instead, triage, seed, keep=1))
             if facts:
                 dm = triage.needs_dm
                 pieces.append(_Piece(say("dm_order") if dm else say("closer"), 1 if dm else 3))
@@ -219,6 +222,26 @@ class OfflineDrafter:
             if best is not None and best.coverage > 0 and answerable:
                 chosen.append(best)
         return chosen or select(evidence, limit)
+
+    def _instead(
+        self, answer: Evidence, evidence: Sequence[Evidence], chosen: Sequence[Evidence]
+    ) -> Evidence | None:
+        """For an answer that says no ("Please do not send returns to our office"), what the
+        same policy says to do instead: its best other sentence on the question ("Drop the
+        parcel off at a service point"), not one that only shares a product name."""
+        if not _REFUSAL.search(answer.sentence):
+            return None
+        said = {c.sentence for c in chosen}
+        for e in evidence:
+            if (
+                e.source.doc == answer.source.doc
+                and e.sentence not in said
+                and e.covered
+                and not _REFUSAL.search(e.sentence)
+                and not self.grounder.only_names(e)
+            ):
+                return e
+        return None
 
     def _fact(self, evidence: Evidence, triage: Triage, seed: str, keep: int) -> _Piece:
         sentence = _with_next(evidence).strip()
@@ -314,6 +337,12 @@ _IMPERATIVE = (
 _INSTRUCTION = re.compile(r"^(?:if\b[^.!?]{0,200}?,\s*)?" + _IMPERATIVE, re.IGNORECASE)
 _ORDER = re.compile(_IMPERATIVE, re.IGNORECASE)
 _CONTACT = re.compile(r"\+?\d[\d ]{7,}\d|[\w.+-]+@[\w-]+\.[\w.]+")
+# An answer that says no: "Please do not send returns to …", "… cannot be collected".
+_REFUSAL = re.compile(
+    r"^(?:please\s+)?(?:do not|don't|never)\b|\b(?:cannot|can't|can not|is not possible|"
+    r"are not possible|not accepted|do not accept|don't accept|do not offer|don't offer)\b",
+    re.IGNORECASE,
+)
 
 
 def _contact_part(sentence: str, action: Evidence | None) -> str:

@@ -369,6 +369,18 @@ def test_a_question_whether_there_is_one_wants_a_sentence_that_says_whether(core
     assert not shares.fits
 
 
+def test_a_line_about_one_product_only_answers_for_the_others_too(core) -> None:
+    # Asked about the Volta 600: "… the Volta 1200 only" says it is not for the 600; a line
+    # that names only the 1200 says nothing about it.
+    text = "can I add an extra battery to the volta 600 later on?"
+    evidence = core.grounder.evidence(text, core.retriever.search(text, 6))
+    only = next(e for e in evidence if e.sentence.endswith("Volta 1200 only."))
+    other = next(e for e in evidence if e.sentence.startswith("You can connect one extra"))
+    assert dict(only.signals)["product"] == 0.0
+    assert dict(other.signals)["product"] == -1.0
+    assert "Volta 1200 only" in run(core, text).draft.text
+
+
 def test_a_sentence_that_goes_on_about_the_question_belongs_to_it(core) -> None:
     asked = core.grounder.terms("can I use my old panels with it? they have MC4 plugs")
     aside = core.grounder.terms("can I use my old panels with it? I have MC4 plugs")

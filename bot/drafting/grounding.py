@@ -146,6 +146,7 @@ _ANAPHORIC = re.compile(
     r"|^[^,;.]{0,40}\b(any|all|none|one|either|each) of (these|those|them|this)\b",
     re.IGNORECASE,
 )
+_ONLY = re.compile(r"\bonly\b", re.IGNORECASE)
 _UNITS = frozenset(stems(["minute", "hour", "day", "week", "month", "year", "time"]))
 _GOES_ON = re.compile(r"^\W*(it|they|these|those|mine|both|it's|they're|its|their)\b")
 _CLAUSE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -406,7 +407,8 @@ class Grounder:
         named = self._named(sentence)
         if named & asked:
             return 1.0
-        return -1.0 if named else 0.0
+        # "Works with the Volta 1200 only" answers for every other product too.
+        return -1.0 if named and not _ONLY.search(sentence) else 0.0
 
     def answerability(
         self, question: str, evidence: Sequence[Evidence], language: str = "en"

@@ -14,7 +14,7 @@ from bot.drafting.grounding import (
     subquestions,
 )
 from bot.drafting.guards import violations
-from bot.drafting.offline import _fit, _Piece, _shorten
+from bot.drafting.offline import _fit, _Piece, _shorten, _with_next
 from bot.pipeline import Pipeline
 from bot.settings import load_settings
 from bot.text import numbers
@@ -273,6 +273,22 @@ def test_a_sentence_of_the_asked_type_wins_only_when_it_is_a_close_contender() -
     close = ev("Price protection costs €5.", 0.58, fits=True)
     assert select([answer, far], 1) == [answer]
     assert select([answer, close], 1) == [close]
+
+
+def test_the_sentence_after_an_answer_comes_with_it_when_it_gives_the_figure() -> None:
+    passage = (
+        "We also repair products that are out of warranty or that have damage the warranty "
+        "does not cover. We charge a diagnosis fee of €35, "
+        "which is deducted from the repair price. Shipping is free from €75."
+    )
+    src = Source(doc="warranty", kind=SourceKind.POLICY, ref="Repairs", text=passage, score=1.0)
+    answer = Evidence(passage_sentences(passage)[0], src, 0.5, 0.5, 0.5, frozenset({"warranti"}))
+    assert _with_next(answer).endswith(
+        "diagnosis fee of €35, which is deducted from the repair price."
+    )
+    # The next sentence must be on the same subject: a figure alone does not join it.
+    other = Evidence(passage_sentences(passage)[1], src, 0.5, 0.5, 0.5, frozenset({"fee"}))
+    assert "Shipping" not in _with_next(other)
 
 
 def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:

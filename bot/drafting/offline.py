@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
 from bot.domain import Draft, Flag, Intent, Mention, Source, SourceKind, Triage
 from bot.drafting.grounding import (
     Evidence,
@@ -321,8 +323,15 @@ def _with_next(evidence: Evidence) -> str:
     if nxt is None:
         return sentence
     shared = set(stems(words(nxt))) & about
+    # "We also repair products out of warranty." + "We charge a diagnosis fee of €35, …": the
+    # next sentence gives the figure the answer lacks, on the same subject.
+    figure = (
+        not re.search(r"\d", sentence)
+        and re.search(r"\d", nxt)
+        and bool((stem_set(nxt) & stem_set(sentence)) - _COMMON)
+    )
     sibling = re.match(r"^[^:—]{1,60}(:| —)", nxt) and re.match(r"^[^:—]{1,60}(:| —)", sentence)
-    if (shared or len(sentence) < 60) and not sibling and len(sentence) + len(nxt) < 250:
+    if (shared or figure or len(sentence) < 60) and not sibling and len(sentence) + len(nxt) < 250:
         return f"{sentence} {nxt}"
     return sentence
 
@@ -337,6 +346,7 @@ _IMPERATIVE = (
 _INSTRUCTION = re.compile(r"^(?:if\b[^.!?]{0,200}?,\s*)?" + _IMPERATIVE, re.IGNORECASE)
 _ORDER = re.compile(_IMPERATIVE, re.IGNORECASE)
 _CONTACT = re.compile(r"\+?\d[\d ]{7,}\d|[\w.+-]+@[\w-]+\.[\w.]+")
+_COMMON = frozenset(stems(STOPWORDS_EN_PLUS)) | frozenset(STOPWORDS_EN_PLUS)
 # An answer that says no: "Please do not send returns to …", "… cannot be collected".
 _REFUSAL = re.compile(
     r"^(?:please\s+)?(?:do not|don't|never)\b|\b(?:cannot|can't|can not|is not possible|"

@@ -34,6 +34,8 @@ def assert_well_formed(outcome, author: str = "sam") -> None:
     grounded = numbers(outcome.mention.text).union(*(numbers(s.text) for s in outcome.sources))
     body = " ".join(w for w in text.split() if not w.startswith("@"))
     assert numbers(body) <= grounded, f"ungrounded numbers in {text!r}"
+    said = [s.strip() for s in re.split(r"(?<=[.!?])\s+", body) if len(s.strip()) > 20]
+    assert len(said) == len(set(said)), f"a sentence said twice in {text!r}"
 
 
 def test_question_is_answered_from_the_knowledge_base(core) -> None:
@@ -345,6 +347,8 @@ def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
         ("how long do I have to register the Volta?", ["within 60 days"], "30-day period"),
         # An answer that says no comes with what the policy says to do instead.
         ("can I pay cash on delivery?", ["do not accept cash", "iDEAL"], None),
+        # A short refusal already quoted with the sentence after it gets nothing more.
+        ("can I swap my Volta 600 for the 1200?", ["do not swap", "place a new order"], None),
         (
             "can I bring my return to your office in Utrecht?",
             ["do not send returns", "service point"],
@@ -362,6 +366,7 @@ def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
         "period-de",
         "period-other",
         "instead",
+        "instead-swap",
         "instead-where",
     ],
 )

@@ -234,10 +234,12 @@ class OfflineDrafter:
         if not _REFUSAL.search(answer.sentence):
             return None
         said = {c.sentence for c in chosen}
+        quoted = _with_next(answer)  # a short refusal already comes with the sentence after it
         for e in evidence:
             if (
                 e.source.doc == answer.source.doc
                 and e.sentence not in said
+                and e.sentence not in quoted
                 and e.covered
                 and not _REFUSAL.search(e.sentence)
                 and not self.grounder.only_names(e)

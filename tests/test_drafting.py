@@ -38,6 +38,15 @@ def assert_well_formed(outcome, author: str = "sam") -> None:
     assert len(said) == len(set(said)), f"a sentence said twice in {text!r}"
 
 
+def assert_says(outcome, present: list[str], absent: str | None) -> None:
+    """A well-formed draft that says each of `present` and not `absent`."""
+    assert_well_formed(outcome)
+    for part in present:
+        assert part in outcome.draft.text
+    if absent is not None:
+        assert absent not in outcome.draft.text
+
+
 def test_question_is_answered_from_the_knowledge_base(core) -> None:
     outcome = run(core, "hey, how many days do I have to return something I bought?")
     assert_well_formed(outcome)
@@ -371,12 +380,7 @@ def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
     ],
 )
 def test_a_question_gets_the_sentence_that_answers_it(core, text, present, absent) -> None:
-    outcome = run(core, text)
-    assert_well_formed(outcome)
-    for part in present:
-        assert part in outcome.draft.text
-    if absent is not None:
-        assert absent not in outcome.draft.text
+    assert_says(run(core, text), present, absent)
 
 
 def test_a_question_whether_there_is_one_wants_a_sentence_that_says_whether(core) -> None:
@@ -620,7 +624,4 @@ def test_a_shorter_opener_is_used_before_the_opener_is_dropped() -> None:
 def test_a_complaint_gets_the_policy_line_that_helps(core, text, present, absent) -> None:
     outcome = run(core, text)
     assert outcome.triage.intent is Intent.COMPLAINT
-    assert_well_formed(outcome)
-    assert present in outcome.draft.text
-    if absent is not None:
-        assert absent not in outcome.draft.text
+    assert_says(outcome, [present], absent)

@@ -344,14 +344,14 @@ class Grounder:
             # is about shipping), at a discount: the heading says what, the sentence says how.
             sstems = stem_set(sentence)
             lead = passage_leads(src.text).get(sentence, "")
-            hstems = (stem_set(src.ref) | stem_set(lead)) - sstems
+            heading = stem_set(src.ref)
+            hstems = (heading | stem_set(lead)) - sstems
             covered = frozenset(t for t in terms if t in sstems or t in hstems)
             found = sum(terms[t] * (1.0 if t in sstems else 0.6) for t in covered)
             related = frozenset(t for t in expanded if t in sstems | hstems)
             bonus = sum(
                 w * (0.8 if t in sstems else 0.5) for t, w in expanded.items() if t in related
             )
-            heading = stem_set(src.ref)
             bonus += sum(0.5 * w for t, w in filed.items() if t in heading)
             # A sentence that shares nothing with the question but a unit ("after a week" →
             # "within 4 weeks") is not the answer of that kind, only a figure in that unit.
@@ -467,6 +467,7 @@ _SPLIT_ASK = re.compile(
 _LEADING_AND = re.compile(r"^(?:and|also|plus|oh and|en|und)\b,?\s+(?:also\s+)?", re.IGNORECASE)
 
 
+@lru_cache(maxsize=10_000)
 def asking_part(question: str) -> str:
     """Return the sentences of `question` that ask (ending in "?" or opening with a question
     word), or all of it when none does."""
@@ -520,6 +521,11 @@ def _has(pattern: re.Pattern[str], sentence: str) -> bool:
 def _stem_seq(text: str) -> tuple[str, ...]:
     """Return the content-word stems of `text` in order (stop words left out)."""
     return tuple(stems(t for t in words(text) if t not in _STOP))
+
+
+def content_stems(text: str) -> frozenset[str]:
+    """Return the stems of `text`'s content words (stop words in any supported language out)."""
+    return frozenset(_stem_seq(text))
 
 
 def _pairs(seq: Sequence[str]) -> frozenset[tuple[str, str]]:

@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bm25s.stopwords import STOPWORDS_EN_PLUS
-
 from bot.domain import Draft, Flag, Intent, Mention, Source, SourceKind, Triage
 from bot.drafting.grounding import (
     Evidence,
     Grounder,
+    content_stems,
     passage_leads,
     passage_sentences,
     select,
@@ -330,7 +329,7 @@ def _with_next(evidence: Evidence) -> str:
     figure = (
         not re.search(r"\d", sentence)
         and re.search(r"\d", nxt)
-        and bool((stem_set(nxt) & stem_set(sentence)) - _COMMON)
+        and bool(content_stems(nxt) & content_stems(sentence))
     )
     sibling = re.match(r"^[^:—]{1,60}(:| —)", nxt) and re.match(r"^[^:—]{1,60}(:| —)", sentence)
     if (shared or figure or len(sentence) < 60) and not sibling and len(sentence) + len(nxt) < 250:
@@ -348,7 +347,6 @@ _IMPERATIVE = (
 _INSTRUCTION = re.compile(r"^(?:if\b[^.!?]{0,200}?,\s*)?" + _IMPERATIVE, re.IGNORECASE)
 _ORDER = re.compile(_IMPERATIVE, re.IGNORECASE)
 _CONTACT = re.compile(r"\+?\d[\d ]{7,}\d|[\w.+-]+@[\w-]+\.[\w.]+")
-_COMMON = frozenset(stems(STOPWORDS_EN_PLUS)) | frozenset(STOPWORDS_EN_PLUS)
 # An answer that says no: "Please do not send returns to …", "… cannot be collected".
 _REFUSAL = re.compile(
     r"^(?:please\s+)?(?:do not|don't|never)\b|\b(?:cannot|can't|can not|is not possible|"

@@ -6,7 +6,7 @@ import pytest
 
 from bot.domain import SourceKind
 from bot.knowledge.embeddings import RecentTexts
-from bot.knowledge.glossary import Glossary
+from bot.knowledge.glossary import Glossary, GlossaryError
 from bot.knowledge.index import KnowledgeIndex
 from bot.knowledge.loader import knowledge_files, load_file
 from bot.knowledge.retriever import HybridRetriever
@@ -119,6 +119,13 @@ def test_a_heading_word_finds_the_section_but_is_no_answer_word() -> None:
     assert glossary.expand(text) == f"{text} period"
     assert glossary.headings(text) == ["period"]
     assert glossary.expansions(text) == []
+
+
+def test_a_glossary_entry_that_is_not_a_string_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "glossary.toml"
+    path.write_text('[search]\n"how long do i have" = ["period"]\n', encoding="utf-8")
+    with pytest.raises(GlossaryError, match=r"\[search\] 'how long do i have' must map to a"):
+        Glossary.load(path)
 
 
 def test_a_hyphenated_word_is_found_written_as_one(tmp_path: Path) -> None:

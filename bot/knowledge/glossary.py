@@ -9,6 +9,10 @@ from pathlib import Path
 from bot.text import normalise
 
 
+class GlossaryError(ValueError):
+    """`prompts/glossary.toml` is not what the glossary expects."""
+
+
 class Glossary:
     """Adds the knowledge base's vocabulary to a customer's question before searching.
 
@@ -32,6 +36,10 @@ class Glossary:
     @classmethod
     def load(cls, path: Path) -> Glossary:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for section in ("translate", "synonyms", "search"):
+            for key, value in data.get(section, {}).items():
+                if not isinstance(value, str):
+                    raise GlossaryError(f"{path}: [{section}] {key!r} must map to a string")
         mapping = {**data.get("translate", {}), **data.get("synonyms", {})}
         return cls(mapping, data.get("filler", {}).get("words", []), data.get("search", {}))
 

@@ -363,6 +363,13 @@ def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
             ["do not send returns", "service point"],
             None,
         ),
+        # A glossary word for the customer's ("bezorgdienst" → carrier) found in a section's
+        # heading ("Delivery times and carriers") counts as the customer's own word would.
+        (
+            "Hoeveel kost verzending naar België en welke bezorgdienst gebruiken jullie?",
+            ["€4.95", "(PostNL)"],
+            "track & trace",
+        ),
     ],
     ids=[
         "same-unit",
@@ -377,6 +384,7 @@ def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
         "instead",
         "instead-swap",
         "instead-where",
+        "heading-translated",
     ],
 )
 def test_a_question_gets_the_sentence_that_answers_it(core, text, present, absent) -> None:

@@ -147,6 +147,7 @@ _ANAPHORIC = re.compile(
     re.IGNORECASE,
 )
 _ONLY = re.compile(r"\bonly\b", re.IGNORECASE)
+_IN_HEADING = 0.6  # a question word found in the section heading, not in the sentence
 _UNITS = frozenset(stems(["minute", "hour", "day", "week", "month", "year", "time"]))
 _GOES_ON = re.compile(r"^\W*(it|they|these|those|mine|both|it's|they're|its|their)\b")
 _CLAUSE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -342,15 +343,19 @@ class Grounder:
         for (sentence, src), vec in zip(candidates, vecs, strict=True):
             # A sentence inherits its section heading ("Where we ship" → every sentence under it
             # is about shipping), at a discount: the heading says what, the sentence says how.
+            # A heading word counts the same whether the customer wrote it or the glossary gave
+            # it ("Paketdienst" → "Delivery times and carriers"): the heading names the topic.
             sstems = stem_set(sentence)
             lead = passage_leads(src.text).get(sentence, "")
             heading = stem_set(src.ref)
             hstems = (heading | stem_set(lead)) - sstems
             covered = frozenset(t for t in terms if t in sstems or t in hstems)
-            found = sum(terms[t] * (1.0 if t in sstems else 0.6) for t in covered)
+            found = sum(terms[t] * (1.0 if t in sstems else _IN_HEADING) for t in covered)
             related = frozenset(t for t in expanded if t in sstems | hstems)
             bonus = sum(
-                w * (0.8 if t in sstems else 0.5) for t, w in expanded.items() if t in related
+                w * (0.8 if t in sstems else _IN_HEADING)
+                for t, w in expanded.items()
+                if t in related
             )
             bonus += sum(0.5 * w for t, w in filed.items() if t in heading)
             # A sentence that shares nothing with the question but a unit ("after a week" →

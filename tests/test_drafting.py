@@ -370,6 +370,16 @@ def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
             ["€4.95", "(PostNL)"],
             "track & trace",
         ),
+        # "Is it safe to keep using?" prefers the sentence that says whether to use it ("stop
+        # using it"); one that answers without the verb ("keep them out of the rain") still
+        # stands alone, with no second sentence added for the verb's sake.
+        ("my volta fell off the table, is it safe to keep using?", ["stop using"], None),
+        ("is it ok to use the volta 600 in the rain?", ["out of the rain"], "After a drop"),
+        (
+            "dropped my Pocket 10 in the bath, safe to keep using it once it's dry?",
+            ["before using it again"],
+            "After a drop",
+        ),
     ],
     ids=[
         "same-unit",
@@ -385,6 +395,9 @@ def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
         "instead-swap",
         "instead-where",
         "heading-translated",
+        "safe-to",
+        "safe-to-without-the-verb",
+        "safe-to-wet",
     ],
 )
 def test_a_question_gets_the_sentence_that_answers_it(core, text, present, absent) -> None:

@@ -137,6 +137,30 @@ def _existence(question: str) -> tuple[re.Pattern[str], ...]:
     )
 
 
+# "Is it safe to charge it overnight?", "Safe to keep using?": the answer says whether to do
+# that ("do not charge it unattended", "stop using it"), with the question's own verb.
+_SAFE_TO = re.compile(
+    r"\b(?:safe|ok|okay|fine|dangerous|risky) to (?:keep |continue |still |go on )?([a-z]{3,})\b"
+)
+
+
+@lru_cache(maxsize=10_000)
+def _safe_to(question: str) -> tuple[re.Pattern[str], ...]:
+    found = _SAFE_TO.search(question)
+    if not found or found.group(1) in _STOP:
+        return ()
+    stem = stems([found.group(1)])[0]
+    # "use" → "us(e|es|ed|ing)": using, used, but not "contact us"
+    verb = rf"{re.escape(stem[:-1])}(?:e|es|ed|ing)" if stem.endswith("e") else rf"{stem}\w*"
+    return (
+        re.compile(
+            r"\b(do not|don't|never|stop|avoid|no longer|safe to|safely|can|may|continue|"
+            rf"before|until)\s+(?:\w+\s+)?{verb}\b",
+            re.IGNORECASE,
+        ),
+    )
+
+
 _ANAPHORIC = re.compile(
     r"^(after that|this|that|these|those|it|they|then|also|in that case|otherwise|if so|there|"
     r"once (it|they|that|this)|both|neither|each of (them|these)|(you|we) (can|may) also|"
@@ -324,6 +348,9 @@ class Grounder:
         plain_q = normalise(asked)
         wanted = [answer for asks, answer in _ANSWER_TYPES if asks.search(plain_q)]
         wanted += _quantities(plain_q) + _existence(plain_q)
+        # Preferred, not required: "keep them out of the rain" answers "ok to use it in the
+        # rain?" without the verb, so a sentence lacking it is no incomplete answer.
+        preferred = _safe_to(plain_q)
         pairs = _pairs(_stem_seq(asked))
         asked_products = self._named(asked)
         candidates: list[tuple[str, Source]] = [
@@ -362,11 +389,12 @@ class Grounder:
             # "within 4 weeks") is not the answer of that kind, only a figure in that unit.
             topic = any(not (t.isdigit() or t in _UNITS) for t in covered | related)
             matched = [topic and _has(answer, sentence) for answer in wanted]
+            liked = [topic and _has(answer, sentence) for answer in preferred]
             signals = {
                 "coverage": min(1.0, (found + bonus) / total),
                 "similarity": float(np.dot(qvec, vec)),
                 "source": src.score / best_source,
-                "fits": sum(1.0 if m else -1 / 3 for m in matched),
+                "fits": sum(1.0 if m else -1 / 3 for m in matched + liked),
                 # Question words in the same order ("warranty case", "order history").
                 "phrase": _share(pairs, _sentence_pairs(sentence)),
                 # "- Location: only if …" answers a question about location.

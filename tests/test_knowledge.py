@@ -186,3 +186,36 @@ def test_uncovered_topics_are_those_the_corpus_never_mentions(tmp_path: Path) ->
     path.write_text("[[topic]]\nname = 'x'\nasks = '('\ncovered_by = 'x'\n", encoding="utf-8")
     with pytest.raises(TopicsError, match="topic 1: invalid pattern"):
         UncoveredTopics.load(path, [])
+
+
+def test_a_question_about_one_policy_gets_its_other_sections(tmp_path: Path) -> None:
+    # The repeat penalty brings a second topic up; it stops growing after two repeats, so
+    # five warranty sections are not pushed below documents that only share the product name.
+    root = tmp_path / "kb"
+    (root / "policies").mkdir(parents=True)
+    (root / "policies" / "warranty.md").write_text(
+        "# Warranty\n\n"
+        + "".join(
+            f"## {title}\n{text}\n\n"
+            for title, text in [
+                ("Legal warranty", "Every lamp has a warranty of 2 years."),
+                ("Extended warranty", "Register the lamp and the warranty becomes 5 years."),
+                ("Claims", "Start a warranty claim in the app."),
+                ("Not covered", "The warranty does not cover a lamp that was dropped."),
+                ("Repairs outside warranty", "We repair a lamp outside warranty for €35."),
+            ]
+        )
+    )
+    for doc, text in [
+        ("care", "Clean the lamp with a dry cloth."),
+        ("materials", "The lamp base is made of oak."),
+        ("shipping", "We ship every lamp within 2 days."),
+        ("colours", "The lamp comes in sand and moss."),
+    ]:
+        (root / "policies" / f"{doc}.md").write_text(f"# {doc}\n\n## About\n{text}\n")
+    embedder = HashEmbedder()
+    index = KnowledgeIndex(tmp_path / "data", embedder)
+    index.sync(root)
+    found = HybridRetriever(index, embedder).search("what is the warranty on the lamp?", k=6)
+    assert [s.doc for s in found].count("warranty") == 5
+    assert found[0].doc == "warranty"

@@ -3,7 +3,8 @@
 Local Chroma has no sparse search, and static embeddings blur exact tokens such as model
 numbers, payment brands or "VAT"; BM25 keeps those findable. The fused score is a weighted sum
 of cosine similarity and the BM25 score relative to the query's best lexical hit, with a mild
-penalty for repeating a document so a two-topic question gets both topics near the top.
+penalty for repeating a document (up to twice) so a two-topic question gets both topics near
+the top.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class HybridRetriever:
     lexical_weight = 0.4
     review_weight = 0.7
     repeat_penalty = 0.85
+    penalised_repeats = 2
     candidates = 30
 
     def __init__(
@@ -105,18 +107,23 @@ class HybridRetriever:
                 score *= self.review_weight
             scored.append((score, i))
         scored.sort(reverse=True)
-        # Greedy re-rank with a penalty per earlier pick from the same document.
+        # Greedy re-rank with a penalty per earlier pick from the same document, up to
+        # `penalised_repeats` of them: that is enough to bring a second topic up, and a
+        # question about one policy still gets that policy's other sections rather than
+        # loosely related documents ("the warranty on the Volta 1200": five warranty sections).
         picked: list[tuple[float, int]] = []
         pool = scored[: max(k * 4, 20)]
         counts: dict[str, int] = {}
+
+        def factor(i: int) -> float:
+            repeats = counts.get(self.chunks[i].doc, 0)
+            return float(self.repeat_penalty ** min(repeats, self.penalised_repeats))
+
         while pool and len(picked) < k:
-            best = max(
-                pool,
-                key=lambda si: si[0] * self.repeat_penalty ** counts.get(self.chunks[si[1]].doc, 0),
-            )
+            best = max(pool, key=lambda si: si[0] * factor(si[1]))
             pool.remove(best)
+            picked.append((best[0] * factor(best[1]), best[1]))
             doc = self.chunks[best[1]].doc
-            picked.append((best[0] * self.repeat_penalty ** counts.get(doc, 0), best[1]))
             counts[doc] = counts.get(doc, 0) + 1
         return [
             Source(

@@ -380,6 +380,9 @@ def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
             ["before using it again"],
             "After a drop",
         ),
+        # "What's the warranty on …" asks about the warranty, not for the product's spec line.
+        ("what's the warranty on the SunFold 100?", ["3 years"], "monocrystalline"),
+        ("what kind of warranty comes with the Volta 600?", ["warranty"], "car charging"),
     ],
     ids=[
         "same-unit",
@@ -398,6 +401,8 @@ def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
         "safe-to",
         "safe-to-without-the-verb",
         "safe-to-wet",
+        "what-thing",
+        "what-kind-of-thing",
     ],
 )
 def test_a_question_gets_the_sentence_that_answers_it(core, text, present, absent) -> None:

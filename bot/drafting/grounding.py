@@ -161,6 +161,22 @@ def _safe_to(question: str) -> tuple[re.Pattern[str], ...]:
     )
 
 
+# "What's the warranty on …", "what kind of battery …": the thing a what-question asks about.
+_WHAT_THING = re.compile(
+    r"\bwhat(?:'s|s| is| are| was)? (?:the |your |a |an )?(?:kind of |type of |sort of )?"
+    r"([a-z]{3,})\b"
+)
+
+
+@lru_cache(maxsize=10_000)
+def _asked_thing(question: str) -> str | None:
+    found = _WHAT_THING.search(question)
+    # "what's the least painful way", "what's the best …": a degree, not the thing asked.
+    if not found or found.group(1) in _STOP or re.fullmatch(r"most|least|\w+est", found.group(1)):
+        return None
+    return stems([found.group(1)])[0]
+
+
 _ANAPHORIC = re.compile(
     r"^(after that|this|that|these|those|it|they|then|also|in that case|otherwise|if so|there|"
     r"once (it|they|that|this)|both|neither|each of (them|these)|(you|we) (can|may) also|"
@@ -351,6 +367,9 @@ class Grounder:
         # Preferred, not required: "keep them out of the rain" answers "ok to use it in the
         # rain?" without the verb, so a sentence lacking it is no incomplete answer.
         preferred = _safe_to(plain_q)
+        # "What's the warranty on the SunFold 100?" asks about the warranty: a sentence (or
+        # section) that says "warranty" is preferred over the product's spec line.
+        thing = _asked_thing(plain_q)
         pairs = _pairs(_stem_seq(asked))
         asked_products = self._named(asked)
         candidates: list[tuple[str, Source]] = [
@@ -390,6 +409,8 @@ class Grounder:
             topic = any(not (t.isdigit() or t in _UNITS) for t in covered | related)
             matched = [topic and _has(answer, sentence) for answer in wanted]
             liked = [topic and _has(answer, sentence) for answer in preferred]
+            if thing:
+                liked.append(thing in sstems or thing in heading)
             signals = {
                 "coverage": min(1.0, (found + bonus) / total),
                 "similarity": float(np.dot(qvec, vec)),

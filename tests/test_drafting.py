@@ -372,7 +372,8 @@ def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
         ),
         # "Is it safe to keep using?" prefers the sentence that says whether to use it ("stop
         # using it"); one that answers without the verb ("keep them out of the rain") still
-        # stands alone, with no second sentence added for the verb's sake.
+        # stands alone, with no second sentence added for the verb's sake; and "before using it
+        # again" is such a sentence too (the wet device is not sent to the drop check).
         ("my volta fell off the table, is it safe to keep using?", ["stop using"], None),
         ("is it ok to use the volta 600 in the rain?", ["out of the rain"], "After a drop"),
         (

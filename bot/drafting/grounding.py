@@ -137,10 +137,12 @@ def _existence(question: str) -> tuple[re.Pattern[str], ...]:
     )
 
 
-# "Is it safe to charge it overnight?", "Safe to keep using?": the answer says whether to do
-# that ("do not charge it unattended", "stop using it"), with the question's own verb.
+# "Is it safe to charge it overnight?", "Safe to keep using?", "ok to take it on a plane?": the
+# answer says whether to do that ("do not charge it unattended", "stop using it"), in the
+# question's own verb.
 _SAFE_TO = re.compile(
-    r"\b(?:safe|ok|okay|fine|dangerous|risky) to (?:keep |continue |still |go on )?([a-z]{3,})\b"
+    r"\b(?:safe|ok|okay|fine|dangerous|risky) to "
+    r"(?:keep (?:on )?|continue (?:to )?|still |go on )?([a-z]{3,})\b"
 )
 
 
@@ -149,9 +151,14 @@ def _safe_to(question: str) -> tuple[re.Pattern[str], ...]:
     found = _SAFE_TO.search(question)
     if not found or found.group(1) in _STOP:
         return ()
-    stem = stems([found.group(1)])[0]
-    # "use" → "us(e|es|ed|ing)": using, used, but not "contact us"
-    verb = rf"{re.escape(stem[:-1])}(?:e|es|ed|ing)" if stem.endswith("e") else rf"{stem}\w*"
+    word = found.group(1)
+    stem = stems([word])[0]
+    if word.endswith("y") and stem.endswith("i"):  # "dry" → dry, dries, dried, drying
+        verb = rf"{re.escape(stem[:-1])}(?:y|ies|ied|ying)"
+    elif stem.endswith("e"):  # "use" → use, uses, used, using; not "contact us"
+        verb = rf"{re.escape(stem[:-1])}(?:e|es|ed|ing)"
+    else:
+        verb = rf"{re.escape(stem)}\w*"
     return (
         re.compile(
             r"\b(do not|don't|never|stop|avoid|no longer|safe to|safely|can|may|continue|"
@@ -163,16 +170,21 @@ def _safe_to(question: str) -> tuple[re.Pattern[str], ...]:
 
 # "What's the warranty on …", "what kind of battery …": the thing a what-question asks about.
 _WHAT_THING = re.compile(
-    r"\bwhat(?:'s|s| is| are| was)? (?:the |your |a |an )?(?:kind of |type of |sort of )?"
+    r"\bwhat(?:['’]s|s| is| are| was)? (?:the |your |a |an )?(?:kind of |type of |sort of )?"
     r"([a-z]{3,})\b"
+)
+# Not a thing: a degree ("what's the best …", "the least painful way") or what happens.
+_NOT_A_THING = re.compile(
+    r"best|worst|most|least|cheapest|fastest|quickest|easiest|simplest|safest|biggest|smallest|"
+    r"latest|newest|longest|shortest|highest|lowest|nearest|closest|going|happens?|happened|"
+    r"happening|wrong"
 )
 
 
 @lru_cache(maxsize=10_000)
 def _asked_thing(question: str) -> str | None:
     found = _WHAT_THING.search(question)
-    # "what's the least painful way", "what's the best …": a degree, not the thing asked.
-    if not found or found.group(1) in _STOP or re.fullmatch(r"most|least|\w+est", found.group(1)):
+    if not found or found.group(1) in _STOP or _NOT_A_THING.fullmatch(found.group(1)):
         return None
     return stems([found.group(1)])[0]
 
@@ -187,7 +199,7 @@ _ANAPHORIC = re.compile(
     re.IGNORECASE,
 )
 _ONLY = re.compile(r"\bonly\b", re.IGNORECASE)
-_IN_HEADING = 0.6  # a question word found in the section heading, not in the sentence
+_IN_HEADING = 0.6  # a question word found in the section's heading (or an item's lead)
 _UNITS = frozenset(stems(["minute", "hour", "day", "week", "month", "year", "time"]))
 _GOES_ON = re.compile(r"^\W*(it|they|these|those|mine|both|it's|they're|its|their)\b")
 _CLAUSE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -370,6 +382,8 @@ class Grounder:
         # "What's the warranty on the SunFold 100?" asks about the warranty: a sentence (or
         # section) that says "warranty" is preferred over the product's spec line.
         thing = _asked_thing(plain_q)
+        if thing in self._ignore or thing in self._name_stems or thing in _UNITS:
+            thing = None  # the brand, a product (the product signal's job) or "what time"
         pairs = _pairs(_stem_seq(asked))
         asked_products = self._named(asked)
         candidates: list[tuple[str, Source]] = [

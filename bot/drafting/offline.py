@@ -26,7 +26,7 @@ from bot.drafting.grounding import (
 from bot.drafting.guards import MAX_CHARS
 from bot.drafting.phrases import Phrases
 from bot.patterns import PatternSet
-from bot.text import stem_set, stems, truncate, words
+from bot.text import stem_set, truncate
 
 
 @dataclass
@@ -164,7 +164,7 @@ class OfflineDrafter:
         uses words the glossary files under "complaint"."""
         quoted = any(_quotes(mention.text, e.sentence) for e in evidence)
         filed_as = " ".join(self.grounder.glossary.expansions(mention.text))
-        filed = "complaint" in stems(words(filed_as))
+        filed = "complaint" in stem_set(filed_as)
         if not (quoted or filed):
             return None
         for e in evidence:
@@ -323,7 +323,7 @@ def _with_next(evidence: Evidence) -> str:
     nxt = _next_sentence(evidence)
     if nxt is None:
         return sentence
-    shared = set(stems(words(nxt))) & about
+    shared = stem_set(nxt) & about
     # "We also repair products out of warranty." + "We charge a diagnosis fee of €35, …": the
     # next sentence gives the figure the answer lacks, on the same subject.
     figure = (

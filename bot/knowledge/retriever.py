@@ -117,7 +117,7 @@ class HybridRetriever:
 
         def factor(i: int) -> float:
             repeats = counts.get(self.chunks[i].doc, 0)
-            return float(self.repeat_penalty ** min(repeats, self.penalised_repeats))
+            return self.repeat_penalty ** min(repeats, self.penalised_repeats)
 
         while pool and len(picked) < k:
             best = max(pool, key=lambda si: si[0] * factor(si[1]))

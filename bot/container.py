@@ -113,6 +113,12 @@ def _knowledge(
     return retriever, grounder
 
 
+def build_triager(settings: Settings) -> RuleTriager:
+    """Return the rule triage for the configured prompts and knowledge directory."""
+    rules = load_rules(settings.prompts_path / "triage_rules.toml")
+    return RuleTriager(rules, settings.reach_threshold)
+
+
 def build_core(
     settings: Settings,
     progress: Progress | None = None,
@@ -126,8 +132,8 @@ def build_core(
     prompts = settings.prompts_path
     glossary = Glossary.load(prompts / "glossary.toml")
     retriever, grounder = _knowledge(settings, index, embedder, glossary)
-    rules = load_rules(prompts / "triage_rules.toml")
-    triager = RuleTriager(rules, settings.reach_threshold)
+    triager = build_triager(settings)
+    rules = triager.rules
     phrases = load_phrases(prompts / "replies.toml", settings.brand_name)
     drafter = OfflineDrafter(grounder, phrases, alarming=rules.safety_incident)
     if settings.llm_configured and not offline:

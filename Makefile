@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,17 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
+
+eval: $(STAMP)
+	BOT_BRAND_NAME=Ollarin BOT_BRAND_HANDLE=ollarin $(BIN)/bot triage-eval tests/fixtures/adversarial/mentions.jsonl \
+		--knowledge tests/fixtures/adversarial/knowledge
+	$(BIN)/bot eval --knowledge knowledge --input samples/labelled.jsonl
+	$(BIN)/bot eval --knowledge tests/fixtures/kb_other --input tests/fixtures/kb_other_labelled.jsonl \
+		--brand Brewline --handle brewline --data-dir .bot-data/eval-brewline
+	$(BIN)/bot eval --knowledge tests/fixtures/kb_third --input tests/fixtures/kb_third_labelled.jsonl \
+		--brand "Lumo Mobile" --handle lumomobile --data-dir .bot-data/eval-lumo
+	$(BIN)/bot eval --knowledge tests/fixtures/kb_fourth --input tests/fixtures/kb_fourth_labelled.jsonl \
+		--brand Nestwerk --handle nestwerk --data-dir .bot-data/eval-nestwerk
 
 clean:
 	rm -rf $(VENV) .bot-data

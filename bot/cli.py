@@ -29,6 +29,7 @@ from bot.evaluation import score
 from bot.jsonl import Line, LineError, read_lines
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import Store
+from bot.triage_eval import SENTIMENTS, Report, evaluate, real_sets, table_rows
 
 app = typer.Typer(
     add_completion=False,
@@ -203,6 +204,83 @@ def eval_(
                     out.print(f"  {miss}", markup=False, highlight=False)
     if errors:
         raise typer.Exit(1)
+
+
+@app.command(name="triage-eval")
+def triage_eval(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Labelled sets (JSONL with expect)")
+    ] = None,
+    real: Annotated[
+        Path, typer.Option("--real", help="Directory of real public posts to score")
+    ] = Path("../shared/real"),
+    no_real: Annotated[bool, typer.Option("--no-real", help="Skip the real posts")] = False,
+    knowledge: KnowledgeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    misses: Annotated[int, typer.Option("--misses", min=0, help="Misses shown per metric")] = 5,
+    fail_under: Annotated[
+        bool, typer.Option("--fail-under", help="Exit 1 when any figure misses its bar")
+    ] = False,
+) -> None:
+    """Score triage alone (no knowledge index) on labelled sets and real posts, against the bars."""
+    settings = _settings(knowledge_dir=knowledge)
+    try:
+        triager = container.build_triager(settings)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    sets = [("labelled", path) for path in files or [] if path.is_file()]
+    skipped = [f"{path}: not found" for path in files or [] if not path.is_file()]
+    if not no_real:
+        found, absent = real_sets(real)
+        sets += found
+        skipped += absent
+    for note in skipped:
+        err.print(f"[yellow]skipped:[/] {escape(note)}")
+    if not sets:
+        err.print("nothing to score")
+    reports, malformed = [], 0
+    for kind, path in sets:
+        lines, errors = _read(path)
+        malformed += len(errors)
+        reports.append(evaluate(str(path), kind, lines, triager.assess))
+    missed = [f"{r.name}: {key}" for r in reports for key in r.missed_bars]
+    if as_json:
+        sets_out = {r.name: r.as_dict(misses) for r in reports}
+        out.print_json(data={"sets": sets_out, "skipped": skipped, "bars_met": not missed})
+    else:
+        for report in reports:
+            _print_triage_report(report, misses)
+    if not as_json and missed:
+        out.print(f"{len(missed)} bar(s) missed: " + ", ".join(missed), markup=False)
+    if malformed or (fail_under and missed):
+        raise typer.Exit(1)
+
+
+def _print_triage_report(report: Report, misses: int) -> None:
+    """Print one `triage-eval` set: figures beside their bars, the sentiment matrix, misses."""
+    table = Table(title=f"Triage — {report.count} mentions ({escape(report.name)})")
+    for column in ("metric", "value", "n", "bar", ""):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for row in table_rows(report):
+        table.add_row(*map(escape, row))
+    out.print(table)
+    if report.confusion is not None:
+        matrix = Table(title="sentiment: human label (rows) × triage (columns)")
+        matrix.add_column("human")
+        for label in SENTIMENTS:
+            matrix.add_column(label, justify="right")
+        for human, counts in report.confusion.items():
+            matrix.add_row(human, *(str(counts[label]) for label in SENTIMENTS))
+        out.print(matrix)
+    for key, figure in report.figures.items():
+        if figure.metric.misses and misses:
+            out.print(f"[bold]{escape(figure.measure.name)}[/] misses ({escape(key)}):")
+            for miss in figure.metric.misses[:misses]:
+                out.print(f"  {miss}", markup=False, highlight=False)
+    per = report.per_mention
+    shown = "–" if per is None else f"{per * 1000:.3f} ms"
+    out.print(f"triage time: {shown} per mention ({report.seconds:.2f} s / {report.count})")
 
 
 @app.command()

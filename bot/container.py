@@ -23,6 +23,7 @@ from bot.knowledge.index import KnowledgeIndex, Progress, SyncReport
 from bot.knowledge.loader import product_names
 from bot.knowledge.retriever import HybridRetriever
 from bot.knowledge.topics import UncoveredTopics
+from bot.language import LanguageDetector
 from bot.pipeline import Pipeline
 from bot.ports import Embedder
 from bot.publishers import OutboxPublisher
@@ -30,7 +31,7 @@ from bot.review import ReplyPublisher, ReviewService
 from bot.rules import load_rules
 from bot.settings import Settings
 from bot.store import MentionRecord, Store, make_engine
-from bot.triage import RuleTriager
+from bot.triage import BrandIdentity, HazardLexicon, RuleTriager
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -114,9 +115,21 @@ def _knowledge(
 
 
 def build_triager(settings: Settings) -> RuleTriager:
-    """Return the rule triage for the configured prompts and knowledge directory."""
+    """Return the rule triage for the configured prompts and knowledge directory.
+
+    The brand's hazard vocabulary and its own domains are read from the knowledge directory's
+    files, so triage needs no index (`bot triage-eval` runs without one).
+    """
     rules = load_rules(settings.prompts_path / "triage_rules.toml")
-    return RuleTriager(rules, settings.reach_threshold)
+    stop_words = frozenset().union(*rules.stop_words.values())
+    knowledge = settings.knowledge_dir
+    return RuleTriager(
+        rules,
+        settings.reach_threshold,
+        languages=LanguageDetector(),
+        hazards=HazardLexicon.from_directory(knowledge, rules.safety_docs, stop_words),
+        brand=BrandIdentity.from_directory(settings.brand_name, settings.brand_handle, knowledge),
+    )
 
 
 def build_core(

@@ -16,6 +16,7 @@ class Intent(StrEnum):
     QUESTION = "question"
     COMPLAINT = "complaint"
     PRAISE = "praise"
+    ABUSE = "abuse"  # insults or harassment with nothing the brand can act on
     SPAM = "spam"
     INJECTION = "injection"
     OTHER = "other"
@@ -103,8 +104,23 @@ class Triage:
 
     @property
     def should_reply(self) -> bool:
-        """Return whether a public reply may be drafted at all."""
-        return self.intent not in (Intent.SPAM, Intent.INJECTION)
+        """Return whether a public reply draft is suggested.
+
+        The default is to hold: only a question, a complaint, clear praise, or something a person
+        must answer (a safety, legal or press finding) gets a draft. Spam and injection attempts
+        never do; abuse and mentions triage could not place are carded as "no reply suggested",
+        and a person may still write one.
+        """
+        if self.intent in (Intent.SPAM, Intent.INJECTION):
+            return False
+        if self.intent in (Intent.QUESTION, Intent.COMPLAINT, Intent.PRAISE):
+            return True
+        return bool(self.flags & {Flag.SAFETY, Flag.LEGAL, Flag.PRESS})
+
+    @property
+    def blocked(self) -> bool:
+        """Return whether the mention must never reach the knowledge base or a drafter."""
+        return self.intent in (Intent.SPAM, Intent.INJECTION)
 
     def with_flags(self, *extra: Flag) -> Triage:
         return dataclasses.replace(self, flags=self.flags | frozenset(extra))
@@ -161,7 +177,7 @@ class Status(StrEnum):
 
     NEW = "new"
     DRAFTED = "drafted"  # awaiting a human decision
-    NO_REPLY = "no_reply"  # spam or injection: nothing to send
+    NO_REPLY = "no_reply"  # spam, injection, abuse or unplaced: no reply suggested
     ESCALATED = "escalated"  # waiting for an expert
     APPROVED = "approved"  # claimed for posting
     POSTED = "posted"

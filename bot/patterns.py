@@ -240,3 +240,14 @@ class PatternSet:
             if found and (best is None or found.start() < best.start()):
                 best = found
         return best
+
+    def sub(self, replacement: str, text: str) -> str:
+        """Return `text` with every match of every pattern replaced by `replacement`."""
+        for index in self.candidates(text):
+            text = self._strict[index].sub(replacement, text)
+        return text
+
+    def matches(self, text: str) -> list[re.Match[str]]:
+        """The first match of each pattern that matches `text`."""
+        found = (self._strict[i].search(text) for i in self.candidates(text))
+        return [m for m in found if m]

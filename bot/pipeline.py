@@ -115,7 +115,7 @@ class Pipeline:
     def _triage(self, mention: Mention) -> Triage:
         """Rules first; a model may refine them, but only to raise priority or to block."""
         triage = self.triager.assess(mention)
-        if self.refiner is None or not triage.should_reply:
+        if self.refiner is None or triage.blocked:
             return triage
         try:
             return self.refiner.refine(mention, triage)

@@ -22,7 +22,7 @@ from bot.store import MentionRecord, Store
 log = logging.getLogger(__name__)
 
 APPROVABLE = (Status.DRAFTED, Status.ESCALATED, Status.POST_FAILED)
-EDITABLE = (Status.DRAFTED, Status.ESCALATED, Status.POST_FAILED)
+EDITABLE = (Status.DRAFTED, Status.ESCALATED, Status.POST_FAILED, Status.NO_REPLY)
 REJECTABLE = (Status.DRAFTED, Status.ESCALATED, Status.POST_FAILED, Status.NO_REPLY)
 
 

@@ -1,13 +1,16 @@
 """Load the triage rules (`prompts/triage_rules.toml`) into compiled patterns.
 
 The rules are data so a team can tune them without touching code; this module only validates
-and compiles them, failing with the file and key named when a pattern is broken.
+and compiles them, failing with the file and key named when a pattern is broken. Injection and
+spam are scored: each is a set of named signals with a weight, and a mention is blocked when the
+signals it shows add up to the category's threshold, so no single loose phrase decides alone.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,18 +24,65 @@ class RulesError(ValueError):
 
 
 @dataclass(frozen=True)
+class Signal:
+    """One named kind of evidence, with the weight it adds when any of its patterns match."""
+
+    name: str
+    weight: float
+    patterns: PatternSet
+
+
+@dataclass(frozen=True)
+class ScoredSignals:
+    """A category decided by the sum of the weights of the signals found (each counted once)."""
+
+    signals: tuple[Signal, ...]
+    threshold: float
+
+    def found(self, texts: Iterable[str]) -> dict[str, float]:
+        """Return the signals that match any of `texts`, with the weight each adds.
+
+        A signal adds its weight once however often one phrase recurs; each further, separate
+        place where one of its patterns matches (other evidence of the same kind) adds half as
+        much again, up to twice the weight.
+        """
+        texts = [t for t in texts if t]
+        out = {}
+        for signal in self.signals:
+            pieces = max((_pieces(signal.patterns, t) for t in texts), default=0)
+            if pieces:
+                out[signal.name] = signal.weight * min(2.0, 1 + 0.5 * (pieces - 1))
+        return out
+
+
+def _pieces(patterns: PatternSet, text: str) -> int:
+    """Count the separate places in `text` where one of `patterns` matches (overlaps once)."""
+    spans = sorted(m.span() for m in patterns.matches(text))
+    count, end = 0, -1
+    for start, stop in spans:
+        if start >= end:
+            count, end = count + 1, stop
+    return count
+
+
+@dataclass(frozen=True)
 class Rules:
-    injection: PatternSet
-    spam: PatternSet
-    spam_weights: tuple[float, ...]
-    spam_threshold: float
+    injection: ScoredSignals
+    injection_markers: dict[str, float]
+    spam: ScoredSignals
+    spam_computed: dict[str, float]
     safety_incident: PatternSet
     safety_hypothetical: PatternSet
     safety_first_person: PatternSet
+    safety_figurative: PatternSet
+    hazard_event: PatternSet
     legal: PatternSet
     press: PatternSet
     complaint: PatternSet
+    complaint_weak: PatternSet
     praise: PatternSet
+    praise_doubt: PatternSet
+    abuse: PatternSet
     sarcasm_praise: PatternSet
     sarcasm_problem: PatternSet
     sarcasm_markers: PatternSet
@@ -43,7 +93,8 @@ class Rules:
     order_topic: PatternSet
     personal_data: PatternSet
     sentiment_lexicon: dict[str, float]
-    languages: dict[str, frozenset[str]]
+    stop_words: dict[str, frozenset[str]]
+    safety_docs: PatternSet
 
 
 def _compile(path: Path, key: str, pattern: object) -> Pattern:
@@ -69,7 +120,9 @@ def load_rules(path: Path) -> Rules:
             raise RulesError(f"{path}: missing section [{name}]")
         return data[name]
 
-    def checked(key: str, raw: list[object]) -> PatternSet:
+    def checked(key: str, raw: object) -> PatternSet:
+        if not isinstance(raw, list):
+            raise RulesError(f"{path}: {key}: expected a list of patterns")
         # Check each pattern on its own, so an error names it.
         for pattern in raw:
             _compile(path, key, pattern)
@@ -81,19 +134,38 @@ def load_rules(path: Path) -> Rules:
     def one(name: str, key: str) -> PatternSet:
         return checked(f"{name}.{key}", [section(name).get(key)])
 
-    spam = section("spam")
+    def scored(name: str) -> ScoredSignals:
+        body = section(name)
+        signals = []
+        for i, item in enumerate(body.get("signal", [])):
+            key = f"{name}.signal[{i}]"
+            if not isinstance(item, dict) or "name" not in item or "weight" not in item:
+                raise RulesError(f"{path}: {key}: a signal needs a name, a weight and patterns")
+            patterns = checked(f"{key} ({item['name']})", item.get("patterns", []))
+            signals.append(Signal(str(item["name"]), float(item["weight"]), patterns))
+        if not signals:
+            raise RulesError(f"{path}: [{name}] has no [[{name}.signal]] entries")
+        return ScoredSignals(tuple(signals), float(body.get("threshold", 2.0)))
+
+    markers = section("injection").get("markers", {})
+    computed = section("spam").get("computed", {})
     return Rules(
-        injection=many("injection"),
-        spam=checked("spam.patterns", [item["pattern"] for item in spam["patterns"]]),
-        spam_weights=tuple(float(item["weight"]) for item in spam["patterns"]),
-        spam_threshold=float(spam.get("threshold", 2.0)),
+        injection=scored("injection"),
+        injection_markers={str(k): float(v) for k, v in markers.items()},
+        spam=scored("spam"),
+        spam_computed={str(k): float(v) for k, v in computed.items()},
         safety_incident=many("safety", "incident"),
         safety_hypothetical=many("safety", "hypothetical"),
         safety_first_person=many("safety", "first_person"),
+        safety_figurative=many("safety", "figurative"),
+        hazard_event=many("safety", "hazard_event"),
         legal=many("legal"),
         press=many("press"),
         complaint=many("complaint"),
+        complaint_weak=many("complaint_weak"),
         praise=many("praise"),
+        praise_doubt=many("praise_doubt"),
+        abuse=many("abuse"),
         sarcasm_praise=one("sarcasm", "praise_words"),
         sarcasm_problem=one("sarcasm", "problem_words"),
         sarcasm_markers=one("sarcasm", "markers"),
@@ -104,5 +176,6 @@ def load_rules(path: Path) -> Rules:
         order_topic=many("order_topic"),
         personal_data=many("personal_data"),
         sentiment_lexicon={k: float(v) for k, v in section("sentiment").get("lexicon", {}).items()},
-        languages={k: frozenset(v) for k, v in section("languages").items()},
+        stop_words={k: frozenset(v) for k, v in section("stop_words").items()},
+        safety_docs=many("safety", "documents"),
     )

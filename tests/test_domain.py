@@ -9,7 +9,18 @@ BOT = Path(__file__).resolve().parent.parent / "bot"
 SDKS = {"slack_sdk", "slack_bolt", "tweepy", "chromadb", "openai", "langchain", "langchain_openai"}
 
 
-@pytest.mark.parametrize("module", ["domain.py", "ports.py", "triage.py", "drafting/grounding.py"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "domain.py",
+        "ports.py",
+        "triage/triager.py",
+        "triage/brand.py",
+        "triage/hazards.py",
+        "unmask.py",
+        "drafting/grounding.py",
+    ],
+)
 def test_core_modules_import_no_sdk(module: str) -> None:
     tree = ast.parse((BOT / module).read_text())
     imported = set()

@@ -18,7 +18,11 @@ def rule_categories() -> list[tuple[str, list[str]]]:
     data = tomllib.loads((ROOT / "prompts" / "triage_rules.toml").read_text(encoding="utf-8"))
     found: list[tuple[str, list[str]]] = []
     for section, body in data.items():
+        for i, signal in enumerate(body.get("signal", [])):
+            found.append((f"{section}.signal[{i}]", [str(v) for v in signal["patterns"]]))
         for key, value in body.items():
+            if key == "signal":
+                continue
             if isinstance(value, str) and section == "sarcasm":
                 found.append((f"{section}.{key}", [value]))
             elif isinstance(value, list) and value and isinstance(value[0], dict):

@@ -128,9 +128,10 @@ def test_rejected_and_escalated_cards() -> None:
     assert "escalate" not in action_ids(escalated) and "<#CEXP>" in json.dumps(escalated)
 
 
-def test_no_reply_card_only_allows_dismissal() -> None:
+def test_a_held_card_offers_writing_a_reply_or_dismissal_but_no_approval() -> None:
     message = blocks.card(record(Status.NO_REPLY, draft=None), NOW)
-    assert action_ids(message) == ["reject"]
+    assert action_ids(message) == ["edit", "reject"]
+    assert "No reply" in json.dumps(message)
 
 
 def test_a_draft_with_a_link_is_flagged() -> None:

@@ -17,7 +17,7 @@ from bot.prompts import load_template
 
 
 class TriageOut(BaseModel):
-    intent: Literal["question", "complaint", "praise", "spam", "injection", "other"]
+    intent: Literal["question", "complaint", "praise", "abuse", "spam", "injection", "other"]
     sentiment: float = Field(ge=-1, le=1)
     priority: Literal["urgent", "high", "normal", "low"]
     escalate: bool
@@ -62,8 +62,10 @@ def merge(rules: Triage, model: TriageOut) -> Triage:
         r for r in (rules.escalate_reason, model.escalate_reason if model.escalate else None) if r
     ]
     escalate = rules.escalate or model.escalate
-    # The rules' reading of intent stands where they had a reason (safety, sarcasm, legal).
-    intent = rules.intent if rules.escalate or rules.intent is Intent.COMPLAINT else model_intent
+    # The rules' reading of intent stands where they had a reason (safety, sarcasm, legal), and
+    # an insult the rules found is never turned into something that gets a cheerful reply.
+    keep = rules.escalate or rules.intent in (Intent.COMPLAINT, Intent.ABUSE)
+    intent = rules.intent if keep else model_intent
     return dataclasses.replace(
         rules,
         intent=intent,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.domain import Flag, Priority, Status
+from bot.domain import Flag, Intent, Priority, Status
 from bot.slack import ids
 from bot.store import MentionRecord
 from bot.text import URL, escape_mrkdwn, truncate
@@ -25,6 +25,15 @@ _PRIORITY_BADGE = {
     Priority.HIGH: "🟠 *High*",
     Priority.NORMAL: "🟡 Normal",
     Priority.LOW: "⚪ Low",
+}
+# Why a card has no draft, by what triage found.
+_HELD = {
+    Intent.SPAM: "*No reply drafted:* spam.",
+    Intent.INJECTION: "*No reply drafted:* an attempt to instruct the bot.",
+    Intent.ABUSE: "*No reply suggested:* insults with nothing to act on. "
+    "Write one with *Write a reply* if it needs an answer.",
+    Intent.OTHER: "*No reply suggested:* it asks nothing and reports no problem. "
+    "Write one with *Write a reply* if it deserves one.",
 }
 _FLAG_LABEL = {
     Flag.SAFETY: "🔥 safety",
@@ -103,7 +112,8 @@ def _author(record: MentionRecord) -> str:
 def _badges(record: MentionRecord) -> str:
     t = record.triage
     flags = " ".join(_FLAG_LABEL[f] for f in sorted(t.flags, key=str) if f in _FLAG_LABEL)
-    parts = [_PRIORITY_BADGE[t.priority], f"`{t.intent}`", f"sentiment {t.sentiment:+.2f}", flags]
+    intent = f"🚫 `{t.intent}`" if t.intent is Intent.ABUSE else f"`{t.intent}`"
+    parts = [_PRIORITY_BADGE[t.priority], intent, f"sentiment {t.sentiment:+.2f}", flags]
     return "  ·  ".join(p for p in parts if p)
 
 
@@ -136,7 +146,7 @@ def _draft_blocks(record: MentionRecord) -> list[Block]:
         [_section(f"⚠️ *Something failed:* {esc(record.problem, 600)}")] if record.problem else []
     )
     if record.status is Status.NO_REPLY:
-        return [*problem, _section("*No reply drafted:* spam or an attempt to instruct the bot.")]
+        return [*problem, _section(_HELD.get(record.triage.intent, _HELD[Intent.OTHER]))]
     if draft is None:
         return [*problem, _section("*No draft yet.* Write one with *Edit*, or *Regenerate*.")]
     shown = record.final_text if record.status in (Status.POSTED, Status.APPROVED) else draft.text
@@ -207,7 +217,12 @@ def _state_blocks(record: MentionRecord, ref: ids.Ref, now: datetime) -> list[Bl
         buttons.append(_button("Escalate", ids.ESCALATE, ref))
     buttons.append(_button("Reject", ids.REJECT, ref, "danger"))
     if status is Status.NO_REPLY:
-        buttons = [_button("Reject", ids.REJECT, ref, "danger")]
+        # Held, not forbidden: a person may still write a reply (the text is theirs, not a
+        # stranger's), or close the card.
+        buttons = [
+            _button("Write a reply", ids.EDIT, ref),
+            _button("Reject", ids.REJECT, ref, "danger"),
+        ]
     return [*blocks, {"type": "actions", "block_id": "review", "elements": buttons}]
 
 

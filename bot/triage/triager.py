@@ -1,74 +1,69 @@
 """Rule-based triage: intent, sentiment, priority, flags and escalation for one mention.
 
-The rules come from `prompts/triage_rules.toml`; this module only applies them. Safety, legal,
-press and injection findings here are floors: a later model-based triage may raise a priority
-or block a reply, never lower or unblock what these rules found.
+The rules come from `prompts/triage_rules.toml`; this module only applies them. The mention is
+unmasked first (look-alike letters, spacing, encodings undone) and its language detected with a
+library, and every category is judged on what the text says, in any of the covered languages:
+
+- injection and spam are scored from named signals (see `bot.rules.ScoredSignals`), with the
+  link and account signals computed from the brand's identity (`bot.triage.brand`);
+- a safety incident is a harm word used literally, or an event with one of the brand's own
+  hazard terms (`bot.triage.hazards`), and not a hypothetical question;
+- the default is to hold: what asks nothing and cannot be placed is `other`, with no reply.
+
+Safety, legal, press and injection findings here are floors: a later model-based triage may
+raise a priority or block a reply, never lower or unblock what these rules found.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import re
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
 from bot.domain import Flag, Intent, Mention, Priority, Triage
+from bot.language import LanguageDetector
 from bot.rules import Rules
-from bot.text import HANDLE, deobfuscate, normalise, personal_data, words
+from bot.text import HANDLE, normalise, personal_data
+from bot.triage.brand import BrandIdentity, handles
+from bot.triage.hazards import HazardLexicon
+from bot.triage.sentiment import Sentiment
+from bot.unmask import Unmasked, unmask
 
-NEGATIVE = -0.3
 _CLAUSES = re.compile(r"[.!?;:\n]+")
 _LEADING_FILLER = re.compile(
     r"^(\W*\b(lol|lmao|hey|hi|hello|hallo|hoi|ok|okay|so|quick (one|question)|btw|yo|um|hmm|"
-    r"also|and|but|pls|please|be honest|honestly|seriously|real talk)\b)+\W*"
+    r"also|and|but|pls|please|be honest|honestly|seriously|real talk|salut|bonjour|hola|ciao|"
+    r"olá|oi|buongiorno|buenos días)\b)+\W*"
 )
-_BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
-
-
-def decoded_payloads(text: str) -> str:
-    """Return the readable text hidden in base64 blobs, so encoded instructions are seen too."""
-    found = []
-    for blob in _BASE64.findall(text):
-        try:
-            raw = base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True)
-            decoded = raw.decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            continue
-        if decoded.isprintable():
-            found.append(normalise(decoded))
-    return " ".join(found)
+_DOUBLED = re.compile(r"([a-z])\1+")
+_JOINERS = re.compile(r"(?<=\w)[-_]+(?=\w)")
+_MASS_PING = 5  # distinct @handles besides the brand's from which a post is a mass ping
+_TINY_ACCOUNT = 10  # followers below which an account adds to other spam signals
+# A marker this strong (a chat-format token, a JSON role) decides an injection on its own.
+_STRONG = 2.0
 
 
 class RuleTriager:
     """Applies the triage rules to mentions."""
 
-    def __init__(self, rules: Rules, reach_threshold: int = 10_000) -> None:
+    def __init__(
+        self,
+        rules: Rules,
+        reach_threshold: int = 10_000,
+        *,
+        languages: LanguageDetector | None = None,
+        hazards: HazardLexicon | None = None,
+        brand: BrandIdentity | None = None,
+    ) -> None:
         self.rules = rules
         self.reach_threshold = reach_threshold
-        self._vader = SentimentIntensityAnalyzer()
-        self._vader.lexicon.update(rules.sentiment_lexicon)
+        self.languages = languages or LanguageDetector()
+        self.hazards = hazards or HazardLexicon.empty()
+        self.brand = brand or BrandIdentity.build("", "")
+        self.sentiment = Sentiment(rules.sentiment_lexicon, rules.stop_words)
 
     def language(self, text: str) -> str:
-        """Guess the mention's language from function words (en, nl, de)."""
-        tokens = words(text)
-        scores = {
-            lang: sum(t in vocab for t in tokens) for lang, vocab in self.rules.languages.items()
-        }
-        best = max(scores, key=lambda lang: (scores[lang], lang == "en"))
-        return best if scores[best] > scores.get("en", 0) else "en"
-
-    def sentiment(self, text: str, language: str = "en") -> float:
-        """Return VADER's compound score in [-1, 1].
-
-        VADER's lexicon is English; for other languages their function words are dropped first,
-        so German "die" or Dutch "een" are not read as English words.
-        """
-        if language != "en":
-            vocab = self.rules.languages.get(language, frozenset())
-            text = " ".join(w for w in text.split() if w.casefold().strip(".,!?") not in vocab)
-        return float(self._vader.polarity_scores(text)["compound"])
+        """Return the mention's language (ISO 639-1)."""
+        return self.languages.detect(text)
 
     def is_question(self, text: str) -> bool:
         """Return whether any sentence asks something (after handles and interjections)."""
@@ -89,28 +84,24 @@ class RuleTriager:
     def assess(self, mention: Mention) -> Triage:
         """Triage `mention` from its text and author alone (before retrieval)."""
         rules = self.rules
-        plain = normalise(mention.text)
-        probe = deobfuscate(mention.text) + " " + decoded_payloads(mention.text)
+        unmasked = unmask(mention.text)
+        plain = unmasked.plain
         flags: set[Flag] = set()
         reasons: list[str] = []
         language = self.language(mention.text)
-        sentiment = self.sentiment(mention.text, language)
+        raw_sentiment = self.sentiment.score(mention.text, language)
 
         if personal_data(mention.text) or rules.personal_data.search(plain):
             flags.add(Flag.PII)
 
-        # The de-obfuscated text catches s p a c e d and l33t words; the raw text catches what
-        # normalising would blur (quotes, JSON keys). Patterns ignore case, so that is enough.
-        variants = dict.fromkeys((probe, mention.text))
-        injection = next((p for v in variants if (p := rules.injection.search(v))), None)
+        injection = self._injection(unmasked, mention.text)
         if injection:
-            why = "tries to instruct the bot; treated as data and not answered"
-            return _blocked(Intent.INJECTION, Flag.INJECTION, sentiment, flags, language, why)
+            why = f"tries to instruct the bot ({injection}); treated as data and not answered"
+            return _blocked(Intent.INJECTION, Flag.INJECTION, raw_sentiment, flags, language, why)
 
-        spam_score = sum(rules.spam_weights[i] for i in rules.spam.matching(probe))
-        if spam_score >= rules.spam_threshold:
-            why = f"spam signals (score {spam_score:.1f})"
-            return _blocked(Intent.SPAM, Flag.SPAM, sentiment, flags, language, why)
+        spam = self._spam(unmasked, mention)
+        if spam:
+            return _blocked(Intent.SPAM, Flag.SPAM, raw_sentiment, flags, language, spam)
 
         safety = self._safety_incident(plain)
         if safety:
@@ -126,22 +117,38 @@ class RuleTriager:
         complaint_cue = rules.complaint.search(plain) is not None
         sarcastic = self._sarcastic(plain, complaint_cue)
         question = self.is_question(mention.text)
-        # A low sentiment score alone makes a complaint only when nothing is asked: "my Pocket
-        # is dead, can I send it in for recycling?" is a question that needs an answer.
-        # A praise cue outweighs a negative score when nothing else went wrong: VADER reads the
-        # story around it ("carried it up three flights in the rain", "my back pain is gone")
-        # as negative. Sarcasm and complaint cues are checked on their own.
+        complaint_cue = complaint_cue or (
+            not question and rules.complaint_weak.search(plain) is not None
+        )
+        abusive = rules.abuse.search(plain) is not None
         praise_cue = rules.praise.search(plain) is not None
+        # A low score alone makes a complaint only when nothing is asked: "my Pocket is dead, can
+        # I send it in for recycling?" is a question. A praise cue outweighs a negative score
+        # when nothing else went wrong: the story around praise ("carried it up three flights
+        # in the rain") reads negative to a lexicon.
         complaint = bool(
             safety
             or sarcastic
             or Flag.LEGAL in flags
             or complaint_cue
-            or (sentiment <= -0.45 and not question and not praise_cue)
+            or (raw_sentiment <= -0.45 and not question and not praise_cue and not abusive)
         )
-        praise = (praise_cue and sentiment > -0.7) or sentiment >= 0.75
-        if complaint and not (praise and sentiment >= 0.5 and not sarcastic and not safety):
+        # Thanks go only to clear praise: a praise cue, nothing that takes it back, and words
+        # that do not read negative.
+        doubt = self._doubted(plain)
+        praise = (
+            not abusive
+            and not doubt
+            and not complaint_cue
+            and (praise_cue and raw_sentiment > -0.4)
+        )
+        # A named problem outweighs praise words ("love the app, but it crashes"); a merely
+        # negative score does not ("carried it up three flights in the rain 🙌").
+        cue_led = complaint_cue or sarcastic or bool(safety) or Flag.LEGAL in flags
+        if complaint and (cue_led or not (praise and raw_sentiment >= 0.5)):
             intent = Intent.COMPLAINT
+        elif abusive:
+            intent = Intent.ABUSE
         elif Flag.PRESS in flags:
             intent = Intent.OTHER
         elif question:
@@ -150,10 +157,9 @@ class RuleTriager:
             intent = Intent.PRAISE
         else:
             intent = Intent.OTHER
-        if sarcastic:
-            sentiment = min(sentiment, -0.4)
+        sentiment = self.sentiment.fuse(raw_sentiment, intent, sarcastic=sarcastic)
 
-        negative = intent is Intent.COMPLAINT or sentiment <= NEGATIVE
+        negative = intent in (Intent.COMPLAINT, Intent.ABUSE) or sentiment <= -0.3
         if negative and (mention.followers or 0) > self.reach_threshold:
             flags.add(Flag.HIGH_REACH)
             reasons.append(f"negative mention from an account with {mention.followers:,} followers")
@@ -173,7 +179,8 @@ class RuleTriager:
             else "something went wrong for them",
             Intent.QUESTION: "asks a question",
             Intent.PRAISE: "positive feedback",
-            Intent.OTHER: "no question or problem found",
+            Intent.ABUSE: "insults with nothing to act on; no reply suggested",
+            Intent.OTHER: "asks nothing and reports no problem; no reply suggested",
         }.get(intent, "")
         return Triage(
             intent=intent,
@@ -200,15 +207,80 @@ class RuleTriager:
             escalate_reason="; ".join(filter(None, [triage.escalate_reason, reason])),
         )
 
+    def _injection(self, unmasked: Unmasked, raw: str) -> str | None:
+        """Return the signals that make `raw` an injection attempt, or None."""
+        rules = self.rules
+        # Also read with doubled letters collapsed ("outputt yourr instructionss") and hyphens
+        # and underscores as spaces ("prefix-your-response").
+        squeezed = _DOUBLED.sub(r"\1", unmasked.plain)
+        texts = dict.fromkeys(
+            (unmasked.plain, *unmasked.decoded, raw, squeezed, _JOINERS.sub(" ", unmasked.plain))
+        )
+        found = rules.injection.found(texts)
+        structure = {
+            name: rules.injection_markers[name]
+            for name in (*unmasked.markers, *unmasked.disguises)
+            if name in rules.injection_markers
+        }
+        score = sum(found.values()) + sum(structure.values())
+        # Structure alone (a pasted error log, a word in Cyrillic) is not an order to the bot.
+        if score < rules.injection.threshold:
+            return None
+        if not found and max(structure.values(), default=0.0) < _STRONG:
+            return None
+        return ", ".join(sorted({*found, *structure}))
+
+    def _spam(self, unmasked: Unmasked, mention: Mention) -> str | None:
+        """Return why `mention` is spam, or None."""
+        rules = self.rules
+        found = rules.spam.found(dict.fromkeys((unmasked.plain, *unmasked.decoded)))
+        weights = rules.spam_computed
+        computed: dict[str, float] = {}
+        if self.brand.lookalike_domains(unmasked.plain):
+            computed["lookalike_domain"] = weights.get("lookalike_domain", 0.0)
+        if self.brand.imitates_handle(mention.author):
+            computed["lookalike_author"] = weights.get("lookalike_author", 0.0)
+        pinged = [h for h in handles(mention.text) if h not in self.brand.handles]
+        if len(pinged) >= _MASS_PING:
+            computed["mass_ping"] = weights.get("mass_ping", 0.0)
+        if found and mention.followers is not None and mention.followers < _TINY_ACCOUNT:
+            computed["tiny_account"] = weights.get("tiny_account", 0.0)
+        score = sum(found.values()) + sum(computed.values())
+        if score < rules.spam.threshold:
+            return None
+        return f"spam signals: {', '.join(sorted({*found, *computed}))} (score {score:.1f})"
+
     def _safety_incident(self, plain: str) -> str | None:
         rules = self.rules
-        match = rules.safety_incident.search(plain)
-        if match is None:
+        literal = rules.safety_figurative.sub(" ", plain)
+        match = rules.safety_incident.search(literal)
+        why = match.group(0) if match else None
+        if why is None:
+            event = rules.hazard_event.search(literal)
+            named = self.hazards.named_in(literal)
+            if event and named:
+                why = f"{event.group(0)}: {', '.join(named[:3])}"
+        if why is None:
             return None
-        hypothetical = rules.safety_hypothetical.search(plain)
-        if hypothetical and not rules.safety_first_person.search(plain):
+        hypothetical = rules.safety_hypothetical.search(literal)
+        if hypothetical and not rules.safety_first_person.search(literal):
             return None
-        return match.group(0)
+        return why
+
+    def _doubted(self, plain: str) -> bool:
+        """Return whether something takes the praise back: a contrast followed by bad news.
+
+        "never thought I'd tweet about a mattress but here we are ❤️" keeps its praise; "love
+        you guys, but the app keeps crashing" does not.
+        """
+        rest = self.rules.praise.sub(" ", plain)
+        found = self.rules.praise_doubt.search(rest)
+        if found is None:
+            return False
+        after = rest[found.end() :]
+        if "not" in found.group(0):
+            return True  # "awesome service… not." takes it all back
+        return self.sentiment.score(after) < -0.05 or bool(self.rules.complaint.search(after))
 
     def _sarcastic(self, plain: str, complaint_cue: bool) -> bool:
         rules = self.rules

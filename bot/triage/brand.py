@@ -1,0 +1,100 @@
+"""Who the brand is online, and the link and account signals that imitate it.
+
+Phishing and impersonation lean on looking like the brand: a domain with the brand's name and a
+hyphen ("brand-support.com") or a letter swapped, an account called "brand_helpdesk". The brand's
+own names, handles and domains come from the settings and from its knowledge base (the domains
+its policies link to), so nothing here is written for one brand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+
+_DOMAIN = re.compile(
+    r"(?<![@\w.-])(?:https?://)?(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{2,24})(?=[/\s:,;!?)\]]|\.?$|\.\s)",
+    re.IGNORECASE,
+)
+_HANDLE = re.compile(r"(?<![\w@])@(\w{1,30})")
+_SIMILAR = 0.8  # SequenceMatcher ratio from which a name reads as an imitation
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.casefold())
+
+
+@dataclass(frozen=True)
+class BrandIdentity:
+    """The brand's own names (as compact keys), handles and domains."""
+
+    names: frozenset[str]
+    handles: frozenset[str]
+    domains: frozenset[str]
+
+    @classmethod
+    def build(cls, name: str, handle: str, knowledge_texts: Iterable[str] = ()) -> BrandIdentity:
+        """Build from the configured name and handle; domains are those the knowledge base uses."""
+        keys = {_key(name), _key(handle)} | {_key(w) for w in name.split() if len(w) >= 4}
+        keys.discard("")
+        domains = set()
+        for text in knowledge_texts:
+            for found in _DOMAIN.findall(text):
+                label = _label(found)
+                if any(k and (k in label or label in k) for k in keys):
+                    domains.add(found.casefold())
+        return cls(frozenset(keys), frozenset({_key(handle)} - {""}), frozenset(domains))
+
+    @classmethod
+    def from_directory(cls, name: str, handle: str, knowledge_dir: Path | None) -> BrandIdentity:
+        texts: list[str] = []
+        if knowledge_dir is not None and knowledge_dir.is_dir():
+            texts = [
+                p.read_text(encoding="utf-8", errors="replace")
+                for p in sorted(knowledge_dir.rglob("*.md"))
+            ]
+        return cls.build(name, handle, texts)
+
+    def lookalike_domains(self, text: str) -> list[str]:
+        """Return domains in `text` that imitate the brand's but are not its own."""
+        out = []
+        for found in _DOMAIN.findall(text):
+            domain = found.casefold()
+            if any(domain == own or domain.endswith("." + own) for own in self.domains):
+                continue
+            if self._imitates(_label(domain)):
+                out.append(domain)
+        return out
+
+    def imitates_handle(self, author: str | None) -> bool:
+        """Return whether `author` looks like the brand's account without being it."""
+        if not author:
+            return False
+        key = _key(author)
+        return key not in self.handles and self._imitates(key)
+
+    def _imitates(self, label: str) -> bool:
+        for name in self.names:
+            if len(name) < 4:
+                continue
+            if name in label and label != name:
+                return True  # the brand's name plus something: brand-support, brandhelp
+            if label != name and SequenceMatcher(None, label, name).ratio() >= _SIMILAR:
+                return True  # a letter swapped or doubled: bramd, brandd
+        return False
+
+
+def _label(domain: str) -> str:
+    """The registrable label of a domain, compacted: "help.brand-shop.co.uk" → "brandshop"."""
+    parts = domain.casefold().split(".")
+    # Second-level public suffixes (co.uk, com.br) leave the label one further left.
+    if len(parts) >= 3 and len(parts[-2]) <= 3 and len(parts[-1]) == 2:
+        parts = parts[:-1]
+    return _key(parts[-2]) if len(parts) >= 2 else _key(parts[0])
+
+
+def handles(text: str) -> list[str]:
+    """Return the distinct @handles in `text`, in order."""
+    return list(dict.fromkeys(h.casefold() for h in _HANDLE.findall(text)))

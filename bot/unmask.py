@@ -199,7 +199,7 @@ def _percent(escaped: str, found: set[str]) -> str:
 
 _ROLES = (
     r"system|user|assistant|human|ai|bot|developer|dev|admin|administrator|operator|"
-    r"systeem|gebruiker|assistent|beheerder|ontwikkelaar|mens|"  # Dutch
+    r"systeem|gebruiker|assistent|beheerder|ontwikkelaar|"  # Dutch
     r"benutzer|nutzer|entwickler|mensch|"  # German
     r"syst[eè]me|utilisateur|d[eé]veloppeur|administrateur|humain|ia|"  # French
     r"sistema|usuario|usu[aá]rio|asistente|assistente|desarrollador|desenvolvedor|"  # es, pt
@@ -208,7 +208,7 @@ _ROLES = (
 # Read backwards from a colon: a role word at the start of the text, a line or a sentence, or
 # right after the @handles a reply starts with ("@brand System: …").
 _ROLE_BEFORE_COLON = re.compile(
-    rf"(?:^|[\n.!?]|@\w+)[ \t\"'*_>(\[-]*(?:{_ROLES})[ \t\])*_]*\Z", re.IGNORECASE
+    rf"(?:^|[\n.!?]|@\w+)[ \t\"'*_>(\[-]*\b(?:{_ROLES})[ \t\])*_]*\Z", re.IGNORECASE
 )
 _ROLE_IN_BRACKETS = re.compile(rf"\[[ \t]*(?:{_ROLES})\b[^\]\n]{{0,20}}\]", re.IGNORECASE)
 _CHAT_TOKEN = re.compile(
@@ -345,6 +345,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 @cache
 def _fold_table() -> dict[int, str]:
     """Map look-alike letters to the Latin letter they imitate (built once, on first use)."""
+    # Imported here: the library reads its 900 KB of JSON on import, which ASCII-only use skips.
     from confusable_homoglyphs import categories, confusables
 
     data = confusables.confusables_data
@@ -461,20 +462,19 @@ _LEET_EDGE = re.compile(r"[013457@$][^\W\d_]|[^\W\d_][013457@$]")
 _TOKEN = re.compile(r"\S+")
 _OTHER_DIGIT = re.compile(r"[2689]")
 _ONES = re.compile(r"11+")
+_FOR_IDIOM = re.compile(r"#?([^\W\d_]+)4\1\W*")  # "follow4follow", "#f4f": 4 reads "for"
 
 
 def _unleet(text: str, found: set[str]) -> str:
     """Map leetspeak digits and symbols back to letters inside words that also have letters."""
     if not _LEET_INSIDE.search(text):
         return text
+    tokens = _TOKEN.findall(text)
+    if not any(_LEET_INSIDE.search(t) and _may_be_leet(t) for t in tokens):
+        return text
 
     def unleet(token: str) -> str:
-        if (
-            not _LEET_EDGE.search(token)
-            or token.startswith(("@", "www.", "http"))
-            or _OTHER_DIGIT.search(token)  # "iphone15pro", "b2b", "gr8" are not l33t
-            or ("@" in token and "." in token.partition("@")[2])  # an e-mail address
-        ):
+        if not _LEET_EDGE.search(token) or not _may_be_leet(token):
             return token
         # "a11", "ki11": a doubled 1 is "ll"; a single one is more often "i" ("1gn0r3", "3v1l").
         return _ONES.sub(lambda m: "l" * len(m.group()), token).translate(_LEET)
@@ -483,6 +483,15 @@ def _unleet(text: str, found: set[str]) -> str:
     if mapped != text:
         found.add("leet")
     return mapped
+
+
+def _may_be_leet(token: str) -> bool:
+    return not (
+        token.startswith(("@", "www.", "http"))
+        or _OTHER_DIGIT.search(token)  # "iphone15pro", "b2b", "gr8" are not l33t
+        or ("@" in token and "." in token.partition("@")[2])  # an e-mail address
+        or _FOR_IDIOM.fullmatch(token)
+    )
 
 
 # --- rot13 and reversed text ----------------------------------------------------------------
@@ -531,7 +540,7 @@ _COMMON_BY_LANGUAGE = {
         questo ho
     """,
 }
-COMMON_WORDS = frozenset(w for words in _COMMON_BY_LANGUAGE.values() for w in words.split())
+_COMMON_WORDS = frozenset(w for words in _COMMON_BY_LANGUAGE.values() for w in words.split())
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 _ROT13 = str.maketrans(_ALPHABET, _ALPHABET[13:] + _ALPHABET[:13])
@@ -546,13 +555,14 @@ def _bigram_bits() -> dict[str, float]:
     """
     pairs: dict[str, int] = {}
     firsts: dict[str, int] = {}
-    for word in COMMON_WORDS:
+    for word in _COMMON_WORDS:
         for a, b in itertools.pairwise(f"^{word}$"):
             pairs[a + b] = pairs.get(a + b, 0) + 1
             firsts[a] = firsts.get(a, 0) + 1
-    # Add-half smoothing: an unseen pair is rare, not impossible (27 possible next symbols).
+    # Add-two smoothing: the list is small, so a pair seen in a word or two ("out") is a hint,
+    # not proof, and an unseen one is rare rather than impossible (27 possible next symbols).
     return {
-        a + b: math.log2((pairs.get(a + b, 0) + 0.5) / (firsts.get(a, 0) + 0.5 * 27))
+        a + b: math.log2((pairs.get(a + b, 0) + 2) / (firsts.get(a, 0) + 2 * 27))
         for a in "^" + _ALPHABET
         for b in _ALPHABET + "$"
     }
@@ -560,12 +570,16 @@ def _bigram_bits() -> dict[str, float]:
 
 _BIGRAM_BITS = _bigram_bits()
 _COMMON_BONUS = 6.0  # bits: decoding into a common word is worth as much as a few letter pairs
-# Thresholds in bits for the best run of words, set on the sample mentions, the knowledge base
-# and the README: there no run gains more than ~9 bits by rot13 or ~15 by reversal, while a
-# three-word instruction gains 19 or more by rot13 and 10 or more by reversal.
-_ROT13_MIN_GAIN = 15.0
-_REVERSED_MIN_GAIN = 20.0
-_REVERSED_CUED_MIN_GAIN = 8.0  # when a full stop leads the run, as in ".snoitcurtsni"
+# Thresholds in bits, set on ~1,700 ordinary texts in the seven languages (sample mentions,
+# knowledge bases, README, the language tests) and 20 more Romance-language sentences: no run of
+# their words gains more than 13 bits by rot13 (9 in mentions); reversed, a whole text gains at
+# most ~10 bits and 0.27 a letter, a run inside one up to 15. So a reversed passage must start
+# with its full stop, or be the whole text and gain clearly. Short instructions in the seven
+# languages gain 17 or more by rot13; reversed, 9 or more and 0.24 a letter or more.
+_ROT13_MIN_GAIN = 16.0
+_REVERSED_CUED_MIN_GAIN = 6.0  # when a full stop leads the run, as in ".snoitcurtsni"
+_REVERSED_MIN_GAIN = 10.0
+_REVERSED_MIN_PER_LETTER = 0.45
 _MIN_LETTERS = 12
 
 # Links and handles are no prose to decode; nor are long blobs (base64 read as letters).
@@ -594,10 +608,9 @@ def _hidden_layers(plain: str, found: set[str], blobs: bool) -> list[str]:
         if back:
             start = back[0]
             # Reversed, a sentence's full stop comes first: ".snoitcurtsni suoiverp erongi".
-            cued = plain[start - 1 : start] in ".!?" and plain[start - 2 : start - 1] in ("", " ")
-            if cued:
+            if plain[start - 1 : start] in ".!?" and plain[start - 2 : start - 1] in ("", " "):
                 back = (start - 1, back[1], back[2])
-            elif back[2] < _REVERSED_MIN_GAIN:
+            elif not _reads_backwards(words, back_gains):
                 back = None
     if rot and back and rot[0] < back[1] and back[0] < rot[1]:
         # One passage, two readings (the rot13 of a reversed text gains too): the better wins.
@@ -612,6 +625,16 @@ def _hidden_layers(plain: str, found: set[str], blobs: bool) -> list[str]:
     return layers
 
 
+def _reads_backwards(words: list[str], gains: tuple[float, ...]) -> bool:
+    """Return whether a whole text without a leading full stop reads clearly better reversed.
+
+    Its gain must be large in all and per letter: Italian or Spanish words ending in vowels
+    ("la pizza era buona") reverse into passable letter pairs, but only weakly per letter.
+    """
+    total = sum(gains)
+    return total >= _REVERSED_MIN_GAIN and total >= _REVERSED_MIN_PER_LETTER * sum(map(len, words))
+
+
 def _blank(match: re.Match[str]) -> str:
     return " " * len(match.group())
 
@@ -620,7 +643,7 @@ def _may_reach(gains: tuple[float, ...], threshold: float) -> bool:
     """Return whether any run of words, or the whole text, could gain `threshold` bits.
 
     The best run gains max(prefix[j] - min(prefix[:j])): two `accumulate`s find it in C, so
-    the exact scan below runs only for the rare text that comes close.
+    the exact scan of `_best_run` runs only for the rare text that comes close.
     """
     prefix = list(itertools.accumulate(gains, initial=0.0))
     lows = itertools.accumulate(prefix, min)
@@ -630,20 +653,21 @@ def _may_reach(gains: tuple[float, ...], threshold: float) -> bool:
 def _best_run(
     prose: str, gains: tuple[float, ...], threshold: float
 ) -> tuple[int, int, float] | None:
-    """Return the span and gain of the run of two or more words that gains most, if enough.
+    """Return the span and gain of the words to decode, if they gain `threshold` bits or more.
 
-    Kadane's maximum-subarray scan finds a disguised passage inside an ordinary sentence; the
-    whole text competes too, as a long disguised text can have a few words that decode badly.
+    A text disguised whole is decoded whole, though a few of its words decode badly ("ignora"
+    reads no better in rot13). Otherwise Kadane's maximum-subarray scan finds the run of two or
+    more words that gains most: a disguised passage inside an ordinary sentence.
     """
-    best, best_span = sum(gains), (0, len(gains) - 1)
-    total, first = 0.0, 0
-    for i, gain in enumerate(gains):
-        if total <= 0:
-            total, first = 0.0, i
-        total += gain
-        if total > best and i > first:
-            best, best_span = total, (first, i)
-    first, last = best_span
+    best, first, last = sum(gains), 0, len(gains) - 1
+    if best < threshold:
+        total, start = 0.0, 0
+        for i, gain in enumerate(gains):
+            if total <= 0:
+                total, start = 0.0, i
+            total += gain
+            if total > best and i > start:
+                best, first, last = total, start, i
     tokens = list(_LETTERS.finditer(prose))[first : last + 1]
     if best < threshold or len(tokens) < 2 or sum(len(t.group()) for t in tokens) < _MIN_LETTERS:
         return None
@@ -657,10 +681,13 @@ def _gains(word: str) -> tuple[float, float]:
     score = _bigram_score(word)
     rot_gain = _bigram_score(rot) - score
     back_gain = _bigram_score(back) - score
-    if len(word) >= 3:  # two-letter words swap into one another too easily (on/no, be/or)
-        common = word in COMMON_WORDS
-        rot_gain += _COMMON_BONUS * ((rot in COMMON_WORDS) - common)
-        back_gain += _COMMON_BONUS * ((back in COMMON_WORDS) - common)
+    # Short words turn into one another too easily: "on"/"no", "be"/"or" by rot13, and by
+    # reversal "now"/"won", or Italian "tuo" into English "out".
+    common = word in _COMMON_WORDS
+    if len(word) >= 3:
+        rot_gain += _COMMON_BONUS * ((rot in _COMMON_WORDS) - common)
+    if len(word) >= 4:
+        back_gain += _COMMON_BONUS * ((back in _COMMON_WORDS) - common)
     return rot_gain, back_gain
 
 

@@ -106,14 +106,53 @@ def _compile(path: Path, key: str, pattern: object) -> Pattern:
         raise RulesError(f"{path}: {key}: invalid pattern {pattern!r}: {exc}") from None
 
 
-def load_rules(path: Path) -> Rules:
-    """Read and compile the rules file at `path`."""
+def _read(path: Path) -> dict:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RulesError(f"rules file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"{path}: {exc}") from None
+
+
+def _merge(into: dict, extra: dict, where: str) -> None:
+    """Add a language pack's entries to the rules: lists grow, tables merge, signals by name."""
+    for key, value in extra.items():
+        here = f"{where}.{key}" if where else key
+        if key not in into:
+            into[key] = value
+        elif isinstance(into[key], dict) and isinstance(value, dict):
+            _merge(into[key], value, here)
+        elif key == "signal" and isinstance(value, list):
+            by_name = {s["name"]: s for s in into[key]}
+            for signal in value:
+                if signal.get("name") not in by_name:
+                    raise RulesError(f"{here}: unknown signal {signal.get('name')!r}")
+                by_name[signal["name"]]["patterns"] = [
+                    *by_name[signal["name"]]["patterns"],
+                    *signal.get("patterns", []),
+                ]
+        elif isinstance(into[key], list) and isinstance(value, list):
+            into[key] = [*into[key], *value]
+        else:
+            raise RulesError(f"{here}: cannot add {type(value).__name__} to the rules here")
+
+
+def load_rules(path: Path, languages: Path | None = None) -> Rules:
+    """Read and compile the rules file at `path`, with the language packs beside it.
+
+    A language pack (`triage_languages/<code>.toml` next to the rules file, or under
+    `languages`) has the rules file's shape and adds its patterns, stop words and lexicon
+    entries to the same categories, so a language is covered by adding a file.
+    """
+    data = _read(path)
+    packs = languages if languages is not None else path.parent / "triage_languages"
+    if packs.is_dir():
+        for pack in sorted(packs.glob("*.toml")):
+            try:
+                _merge(data, _read(pack), "")
+            except RulesError as exc:
+                raise RulesError(f"{pack}: {exc}") from None
 
     def section(name: str) -> dict:
         if name not in data:

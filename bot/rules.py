@@ -80,6 +80,8 @@ class Rules:
     press: PatternSet
     complaint: PatternSet
     complaint_weak: PatternSet
+    evaluation: PatternSet
+    spam_report: PatternSet
     praise: PatternSet
     praise_doubt: PatternSet
     abuse: PatternSet
@@ -202,6 +204,8 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
         press=many("press"),
         complaint=many("complaint"),
         complaint_weak=many("complaint_weak"),
+        evaluation=many("evaluation"),
+        spam_report=many("spam_report"),
         praise=many("praise"),
         praise_doubt=many("praise_doubt"),
         abuse=many("abuse"),

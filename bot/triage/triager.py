@@ -100,6 +100,8 @@ class RuleTriager:
             return _blocked(Intent.INJECTION, Flag.INJECTION, raw_sentiment, flags, language, why)
 
         spam = self._spam(unmasked, mention)
+        if spam and self._reports_imitation(plain, mention):
+            spam = None  # "got a mail from brand-secure.com, is that you?": warn, don't block
         if spam:
             return _blocked(Intent.SPAM, Flag.SPAM, raw_sentiment, flags, language, spam)
 
@@ -114,13 +116,16 @@ class RuleTriager:
             flags.add(Flag.PRESS)
             reasons.append("press enquiry")
 
-        complaint_cue = rules.complaint.search(plain) is not None
-        sarcastic = self._sarcastic(plain, complaint_cue)
+        abusive = rules.abuse.search(plain) is not None
+        # An insult names no problem: with one, only a cue left after the insults and the
+        # judging words are taken out ("clowns, you charged me twice") makes a complaint.
+        judged = rules.evaluation.sub(" ", rules.abuse.sub(" ", plain)) if abusive else plain
+        complaint_cue = rules.complaint.search(judged) is not None
+        sarcastic = self._sarcastic(plain, complaint_cue) and not (abusive and not complaint_cue)
         question = self.is_question(mention.text)
         complaint_cue = complaint_cue or (
-            not question and rules.complaint_weak.search(plain) is not None
+            not question and not abusive and rules.complaint_weak.search(plain) is not None
         )
-        abusive = rules.abuse.search(plain) is not None
         praise_cue = rules.praise.search(plain) is not None
         # A low score alone makes a complaint only when nothing is asked: "my Pocket is dead, can
         # I send it in for recycling?" is a question. A praise cue outweighs a negative score
@@ -267,20 +272,27 @@ class RuleTriager:
             return None
         return why
 
+    def _reports_imitation(self, plain: str, mention: Mention) -> bool:
+        """Return whether a customer asks about, or reports, something that imitates the brand."""
+        if self.brand.imitates_handle(mention.author):
+            return False
+        return bool(self.rules.spam_report.search(plain)) and self.is_question(mention.text)
+
     def _doubted(self, plain: str) -> bool:
-        """Return whether something takes the praise back: a contrast followed by bad news.
+        """Return whether something takes the praise back: a contrast not followed by more praise.
 
         "never thought I'd tweet about a mattress but here we are ❤️" keeps its praise; "love
-        you guys, but the app keeps crashing" does not.
+        you guys, but the app keeps crashing" and "great crew, but you should help them" do not.
         """
-        rest = self.rules.praise.sub(" ", plain)
-        found = self.rules.praise_doubt.search(rest)
+        found = self.rules.praise_doubt.search(plain)
         if found is None:
             return False
-        after = rest[found.end() :]
         if "not" in found.group(0):
             return True  # "awesome service… not." takes it all back
-        return self.sentiment.score(after) < -0.05 or bool(self.rules.complaint.search(after))
+        after = plain[found.end() :]
+        if self.rules.complaint.search(after):
+            return True
+        return not self.rules.praise.search(after) and self.sentiment.score(after) < 0.3
 
     def _sarcastic(self, plain: str, complaint_cue: bool) -> bool:
         rules = self.rules

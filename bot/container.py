@@ -32,6 +32,7 @@ from bot.rules import load_rules
 from bot.settings import Settings
 from bot.store import MentionRecord, Store, make_engine
 from bot.triage import BrandIdentity, HazardLexicon, RuleTriager
+from bot.triage.model import IntentModel
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -114,7 +115,7 @@ def _knowledge(
     return retriever, grounder
 
 
-def build_triager(settings: Settings) -> RuleTriager:
+def build_triager(settings: Settings, embedder: Embedder | None = None) -> RuleTriager:
     """Return the rule triage for the configured prompts and knowledge directory.
 
     The brand's hazard vocabulary and its own domains are read from the knowledge directory's
@@ -129,6 +130,11 @@ def build_triager(settings: Settings) -> RuleTriager:
         languages=LanguageDetector(),
         hazards=HazardLexicon.from_directory(knowledge, rules.safety_docs, stop_words),
         brand=BrandIdentity.from_directory(settings.brand_name, settings.brand_handle, knowledge),
+        # The model was trained on WordLlama vectors: it keeps its own when the knowledge base
+        # embeds with an endpoint instead.
+        model=IntentModel(
+            embedder if isinstance(embedder, WordLlamaEmbedder) else WordLlamaEmbedder()
+        ),
     )
 
 
@@ -145,7 +151,7 @@ def build_core(
     prompts = settings.prompts_path
     glossary = Glossary.load(prompts / "glossary.toml")
     retriever, grounder = _knowledge(settings, index, embedder, glossary)
-    triager = build_triager(settings)
+    triager = build_triager(settings, embedder)
     rules = triager.rules
     phrases = load_phrases(prompts / "replies.toml", settings.brand_name)
     drafter = OfflineDrafter(grounder, phrases, alarming=rules.safety_incident)

@@ -177,6 +177,9 @@ class _Loosener:
         return f"{head}{body})"
 
 
+_CHUNK = 12  # patterns per RE2 set
+
+
 class PatternSet:
     """A rule category: the patterns searched together, as one Python alternation would be.
 
@@ -191,25 +194,31 @@ class PatternSet:
         options.case_sensitive = not flags & re.IGNORECASE
         options.never_capture = True
         options.log_errors = False
-        self._loose: re2.Set | None = re2.Set.SearchSet(options) if self.patterns else None
-        self._loose_index: list[int] = []  # position in the set → position in `patterns`
+        options.max_mem = 64 << 20
+        self._loose: list[tuple[re2.Set, list[int]]] = []  # (set, its patterns' positions)
         self._always: list[int] = []  # patterns with no loose form: always run with `re`
+        chunk: list[int] = []
+        current = re2.Set.SearchSet(options)
         for index, pattern in enumerate(self.patterns):
             loose = loosen(pattern)
-            if loose is None or self._loose is None:
+            if loose is None:
                 self._always.append(index)
                 continue
             try:
-                self._loose.Add(loose)
+                current.Add(loose)
             except re2.error:
                 self._always.append(index)
-            else:
-                self._loose_index.append(index)
-        if self._loose is not None:
-            if self._loose_index:
-                self._loose.Compile()
-            else:
-                self._loose = None
+                continue
+            chunk.append(index)
+            # Small sets: the lazily built DFA of a large set with many bounded gaps
+            # (".{0,40}") grows past what it caches, and every new text pays to rebuild it.
+            if len(chunk) == _CHUNK:
+                current.Compile()
+                self._loose.append((current, chunk))
+                chunk, current = [], re2.Set.SearchSet(options)
+        if chunk:
+            current.Compile()
+            self._loose.append((current, chunk))
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
@@ -219,14 +228,13 @@ class PatternSet:
 
     def candidates(self, text: str) -> list[int]:
         """The patterns that may match `text`, in file order (a superset of those that do)."""
-        if self._loose is None:
-            return self._always
+        found = list(self._always)
         try:
-            hits = self._loose.Match(text) or []
+            for loose, positions in self._loose:
+                found.extend(positions[h] for h in loose.Match(text) or ())
         except UnicodeEncodeError:  # a lone surrogate: RE2 takes UTF-8 only
             return list(range(len(self.patterns)))
-        found = [self._loose_index[h] for h in hits]
-        return sorted(found + self._always) if self._always else sorted(found)
+        return sorted(found)
 
     def matching(self, text: str) -> list[int]:
         """The positions of the patterns that match `text`."""
@@ -251,3 +259,8 @@ class PatternSet:
         """The first match of each pattern that matches `text`."""
         found = (self._strict[i].search(text) for i in self.candidates(text))
         return [m for m in found if m]
+
+    def matches_by_pattern(self, text: str) -> list[tuple[int, re.Match[str]]]:
+        """The position and first match of each pattern that matches `text`."""
+        found = ((i, self._strict[i].search(text)) for i in self.candidates(text))
+        return [(i, m) for i, m in found if m]

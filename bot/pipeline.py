@@ -66,7 +66,7 @@ class Pipeline:
         return self.process_many([mention])[0]
 
     def process_many(self, mentions: Sequence[Mention]) -> list[Outcome]:
-        triages = self._map(self._triage, mentions)
+        triages = self._triage_all(mentions)
         wanted = [i for i, t in enumerate(triages) if t.should_reply]
         problem = None
         try:
@@ -112,9 +112,15 @@ class Pipeline:
         draft = self._draft(outcome.mention, outcome.triage, outcome.sources, instruction)
         return dataclasses.replace(outcome, draft=draft)
 
-    def _triage(self, mention: Mention) -> Triage:
+    def _triage_all(self, mentions: Sequence[Mention]) -> list[Triage]:
+        """Triage the batch in one pass, then let a language model refine each in turn."""
+        found = self.triager.assess_many(mentions)
+        if self.refiner is None:
+            return found
+        return self._map(lambda pair: self._refine(*pair), list(zip(mentions, found, strict=True)))
+
+    def _refine(self, mention: Mention, triage: Triage) -> Triage:
         """Rules first; a model may refine them, but only to raise priority or to block."""
-        triage = self.triager.assess(mention)
         if self.refiner is None or triage.blocked:
             return triage
         try:

@@ -32,12 +32,15 @@ class Signal:
     patterns: PatternSet
 
 
-@dataclass(frozen=True)
 class ScoredSignals:
     """A category decided by the sum of the weights of the signals found (each counted once)."""
 
-    signals: tuple[Signal, ...]
-    threshold: float
+    def __init__(self, signals: Iterable[Signal], threshold: float) -> None:
+        self.signals = tuple(signals)
+        self.threshold = threshold
+        # All signals' patterns in one set: one scan of a text finds every signal's matches.
+        self._owner = [i for i, s in enumerate(self.signals) for _ in s.patterns.patterns]
+        self._all = PatternSet([p for s in self.signals for p in s.patterns.patterns])
 
     def found(self, texts: Iterable[str]) -> dict[str, float]:
         """Return the signals that match any of `texts`, with the weight each adds.
@@ -46,20 +49,26 @@ class ScoredSignals:
         place where one of its patterns matches (other evidence of the same kind) adds half as
         much again, up to twice the weight.
         """
-        texts = [t for t in texts if t]
-        out = {}
-        for signal in self.signals:
-            pieces = max((_pieces(signal.patterns, t) for t in texts), default=0)
-            if pieces:
-                out[signal.name] = signal.weight * min(2.0, 1 + 0.5 * (pieces - 1))
-        return out
+        pieces = [0] * len(self.signals)
+        for text in texts:
+            if not text:
+                continue
+            spans: list[list[tuple[int, int]]] = [[] for _ in self.signals]
+            for index, match in self._all.matches_by_pattern(text):
+                spans[self._owner[index]].append(match.span())
+            for i, found in enumerate(spans):
+                pieces[i] = max(pieces[i], _separate(found))
+        return {
+            s.name: s.weight * min(2.0, 1 + 0.5 * (n - 1))
+            for s, n in zip(self.signals, pieces, strict=True)
+            if n
+        }
 
 
-def _pieces(patterns: PatternSet, text: str) -> int:
-    """Count the separate places in `text` where one of `patterns` matches (overlaps once)."""
-    spans = sorted(m.span() for m in patterns.matches(text))
+def _separate(spans: list[tuple[int, int]]) -> int:
+    """Count the separate places among match spans (overlapping ones count once)."""
     count, end = 0, -1
-    for start, stop in spans:
+    for start, stop in sorted(spans):
         if start >= end:
             count, end = count + 1, stop
     return count
@@ -136,6 +145,8 @@ def _merge(into: dict, extra: dict, where: str) -> None:
                 ]
         elif isinstance(into[key], list) and isinstance(value, list):
             into[key] = [*into[key], *value]
+        elif isinstance(into[key], int | float) and isinstance(value, int | float):
+            pass  # a lexicon word two languages share ("super"): the first valence stands
         else:
             raise RulesError(f"{here}: cannot add {type(value).__name__} to the rules here")
 

@@ -5,7 +5,7 @@ misses what people mean by a plain report of a problem ("flight delayed 3 hours,
 desk"), which has no negative word but is plainly negative, and it reads a neutral question as
 mildly positive or negative from a stray word. So the lexicon's score is fused with what triage
 concluded: a complaint or an insult is negative, clear praise positive, and a question or a
-mention that reports nothing stays near zero unless the words are strong.
+mention that reports nothing stays at zero unless it leans negative or reads clearly positive.
 """
 
 from __future__ import annotations
@@ -21,9 +21,12 @@ COMPLAINT_CEILING = -0.4
 ABUSE_CEILING = -0.6
 PRAISE_FLOOR = 0.4
 SARCASM_CEILING = -0.4
-# A question or unplaced mention keeps a lexicon score only from this strength on; weaker
-# scores are a stray word ("thanks, when is the next one?"), read as neutral.
-NEUTRAL_BAND = 0.5
+# A question or unplaced mention keeps its score only outside this band; inside it reads as
+# neutral. The band is lopsided on purpose: to a care account, mild positivity is mostly
+# politeness ("thanks, when is the next one?"), while mild negativity is usually a problem
+# half-said. Both edges were set on the labelled airline tweets (see the README).
+NEGATIVE_EDGE = -0.1
+POSITIVE_EDGE = 0.5
 
 
 class Sentiment:
@@ -56,6 +59,6 @@ class Sentiment:
             return min(score, COMPLAINT_CEILING)
         if intent is Intent.PRAISE:
             return max(score, PRAISE_FLOOR)
-        if abs(score) < NEUTRAL_BAND:
+        if NEGATIVE_EDGE < score < POSITIVE_EDGE:
             return 0.0
         return score

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 
 from bot.domain import Flag, Intent, Mention, Priority, Triage
 from bot.language import LanguageDetector
@@ -25,6 +26,7 @@ from bot.rules import Rules
 from bot.text import HANDLE, normalise, personal_data
 from bot.triage.brand import BrandIdentity, handles
 from bot.triage.hazards import HazardLexicon
+from bot.triage.model import IntentModel, Reading
 from bot.triage.sentiment import Sentiment
 from bot.unmask import Unmasked, unmask
 
@@ -36,6 +38,12 @@ _LEADING_FILLER = re.compile(
 )
 _DOUBLED = re.compile(r"([a-z])\1+")
 _JOINERS = re.compile(r"(?<=\w)[-_]+(?=\w)")
+_DOUBLED_END = re.compile(r"([a-z])\1\b")  # "yourr", "outputt": letters doubled at word end
+# How sure the model must be before it moves a mention (see `_with_model`).
+MODEL_COMPLAINT_UNPLACED = 0.35
+MODEL_COMPLAINT_QUESTION = 0.9
+MODEL_NOT_PRAISE = 0.95
+MODEL_ABUSE = 0.85
 _MASS_PING = 5  # distinct @handles besides the brand's from which a post is a mass ping
 _TINY_ACCOUNT = 10  # followers below which an account adds to other spam signals
 # A marker this strong (a chat-format token, a JSON role) decides an injection on its own.
@@ -53,12 +61,14 @@ class RuleTriager:
         languages: LanguageDetector | None = None,
         hazards: HazardLexicon | None = None,
         brand: BrandIdentity | None = None,
+        model: IntentModel | None = None,
     ) -> None:
         self.rules = rules
         self.reach_threshold = reach_threshold
         self.languages = languages or LanguageDetector()
         self.hazards = hazards or HazardLexicon.empty()
         self.brand = brand or BrandIdentity.build("", "")
+        self.model = model
         self.sentiment = Sentiment(rules.sentiment_lexicon, rules.stop_words)
 
     def language(self, text: str) -> str:
@@ -81,7 +91,14 @@ class RuleTriager:
                     return True
         return False
 
-    def assess(self, mention: Mention) -> Triage:
+    def assess_many(self, mentions: Sequence[Mention]) -> list[Triage]:
+        """Triage a batch: the model reads all texts in one pass."""
+        if self.model is None:
+            return [self.assess(m) for m in mentions]
+        readings = self.model.read([m.text for m in mentions])
+        return [self.assess(m, r) for m, r in zip(mentions, readings, strict=True)]
+
+    def assess(self, mention: Mention, reading: Reading | None = None) -> Triage:
         """Triage `mention` from its text and author alone (before retrieval)."""
         rules = self.rules
         unmasked = unmask(mention.text)
@@ -94,7 +111,7 @@ class RuleTriager:
         if personal_data(mention.text) or rules.personal_data.search(plain):
             flags.add(Flag.PII)
 
-        injection = self._injection(unmasked, mention.text)
+        injection, suspicion = self._injection(unmasked, mention.text)
         if injection:
             why = f"tries to instruct the bot ({injection}); treated as data and not answered"
             return _blocked(Intent.INJECTION, Flag.INJECTION, raw_sentiment, flags, language, why)
@@ -162,6 +179,16 @@ class RuleTriager:
             intent = Intent.PRAISE
         else:
             intent = Intent.OTHER
+        learned = ""
+        if self.model is not None:
+            reading = reading or self.model.read([mention.text])[0]
+            # Half the evidence of an injection is enough to keep the model from promoting a
+            # held mention to one that gets a draft.
+            # It never moves what a person must see anyway (safety, legal, press).
+            if suspicion < rules.injection.threshold / 2 and not reasons:
+                intent, learned = _with_model(intent, reading, praise_cue)
+            # The model's polarity reads the whole post; the lexicon reads its words.
+            raw_sentiment = 0.5 * raw_sentiment + 0.5 * reading.polarity
         sentiment = self.sentiment.fuse(raw_sentiment, intent, sarcastic=sarcastic)
 
         negative = intent in (Intent.COMPLAINT, Intent.ABUSE) or sentiment <= -0.3
@@ -178,15 +205,19 @@ class RuleTriager:
         else:
             priority = Priority.LOW
 
-        rationale = ", ".join(reasons) or {
-            Intent.COMPLAINT: "sarcastic complaint"
-            if sarcastic
-            else "something went wrong for them",
-            Intent.QUESTION: "asks a question",
-            Intent.PRAISE: "positive feedback",
-            Intent.ABUSE: "insults with nothing to act on; no reply suggested",
-            Intent.OTHER: "asks nothing and reports no problem; no reply suggested",
-        }.get(intent, "")
+        rationale = (
+            ", ".join(reasons)
+            or learned
+            or {
+                Intent.COMPLAINT: "sarcastic complaint"
+                if sarcastic
+                else "something went wrong for them",
+                Intent.QUESTION: "asks a question",
+                Intent.PRAISE: "positive feedback",
+                Intent.ABUSE: "insults with nothing to act on; no reply suggested",
+                Intent.OTHER: "asks nothing and reports no problem; no reply suggested",
+            }.get(intent, "")
+        )
         return Triage(
             intent=intent,
             sentiment=sentiment,
@@ -212,15 +243,18 @@ class RuleTriager:
             escalate_reason="; ".join(filter(None, [triage.escalate_reason, reason])),
         )
 
-    def _injection(self, unmasked: Unmasked, raw: str) -> str | None:
-        """Return the signals that make `raw` an injection attempt, or None."""
+    def _injection(self, unmasked: Unmasked, raw: str) -> tuple[str | None, float]:
+        """Return the signals that make `raw` an injection attempt (or None), and the score."""
         rules = self.rules
         # Also read with doubled letters collapsed ("outputt yourr instructionss") and hyphens
         # and underscores as spaces ("prefix-your-response").
-        squeezed = _DOUBLED.sub(r"\1", unmasked.plain)
-        texts = dict.fromkeys(
-            (unmasked.plain, *unmasked.decoded, raw, squeezed, _JOINERS.sub(" ", unmasked.plain))
-        )
+        plain = unmasked.plain
+        variants = [plain, *unmasked.decoded, raw]
+        if len(_DOUBLED_END.findall(plain)) >= 3:
+            variants.append(_DOUBLED.sub(r"\1", plain))
+        if _JOINERS.search(plain):
+            variants.append(_JOINERS.sub(" ", plain))
+        texts = dict.fromkeys(variants)
         found = rules.injection.found(texts)
         structure = {
             name: rules.injection_markers[name]
@@ -230,10 +264,10 @@ class RuleTriager:
         score = sum(found.values()) + sum(structure.values())
         # Structure alone (a pasted error log, a word in Cyrillic) is not an order to the bot.
         if score < rules.injection.threshold:
-            return None
+            return None, score
         if not found and max(structure.values(), default=0.0) < _STRONG:
-            return None
-        return ", ".join(sorted({*found, *structure}))
+            return None, score
+        return ", ".join(sorted({*found, *structure})), score
 
     def _spam(self, unmasked: Unmasked, mention: Mention) -> str | None:
         """Return why `mention` is spam, or None."""
@@ -305,6 +339,32 @@ class RuleTriager:
         return complaint_cue and bool(
             rules.sarcasm_praise.search(plain) and rules.sarcasm_problem.search(plain)
         )
+
+
+def _with_model(intent: Intent, reading: Reading, praise_cue: bool) -> tuple[Intent, str]:
+    """Combine the rules' intent with the model's reading; return the intent and why it moved.
+
+    The model only moves a mention towards more care, never towards a cheerful reply: a post
+    the rules could not place, or read as a question, becomes a complaint when the model is
+    confident it reports a problem; praise the model reads as a complaint is not thanked; an
+    unplaced post it reads as an insult is held as abuse. Thresholds: see the README's
+    "Triage model" section.
+    """
+    p = reading.intent
+    if intent is Intent.OTHER and p["complaint"] >= MODEL_COMPLAINT_UNPLACED:
+        return Intent.COMPLAINT, f"reads as a problem report (model {p['complaint']:.2f})"
+    if intent is Intent.QUESTION and p["complaint"] >= MODEL_COMPLAINT_QUESTION:
+        return Intent.COMPLAINT, f"a problem posed as a question (model {p['complaint']:.2f})"
+    if intent is Intent.PRAISE and p["complaint"] >= MODEL_NOT_PRAISE:
+        return Intent.COMPLAINT, f"praise words around a problem (model {p['complaint']:.2f})"
+    if (
+        intent is Intent.OTHER
+        and p["abuse"] >= MODEL_ABUSE
+        and p["complaint"] < 0.1
+        and not praise_cue
+    ):
+        return Intent.ABUSE, f"reads as an insult (model {p['abuse']:.2f}); no reply suggested"
+    return intent, ""
 
 
 def _blocked(

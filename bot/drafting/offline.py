@@ -110,6 +110,11 @@ class OfflineDrafter:
             facts = select(unquoted, 1)
             fact = None
             route = self._complaints_route(mention, evidence)
+            # A problem posed as a question ("it stopped charging, is that still under
+            # warranty?") is answered like the question it asks.
+            asked = self._answers(mention, triage, sources, evidence, 1) if answerable else []
+            if "?" in mention.text and asked and route is None:
+                facts = asked
             if route is not None:
                 facts = [route]
             relevant = facts and self.grounder.topical(facts[0], triage.language != "en")

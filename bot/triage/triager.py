@@ -44,6 +44,8 @@ MODEL_COMPLAINT_UNPLACED = 0.35
 MODEL_COMPLAINT_QUESTION = 0.9
 MODEL_NOT_PRAISE = 0.95
 MODEL_ABUSE = 0.85
+_BARE_WORDS = 6  # a message this short that only claims access is an order to the bot
+_BARE_BONUS = 0.5
 _MASS_PING = 5  # distinct @handles besides the brand's from which a post is a mass ping
 _TINY_ACCOUNT = 10  # followers below which an account adds to other spam signals
 # A marker this strong (a chat-format token, a JSON role) decides an injection on its own.
@@ -262,6 +264,9 @@ class RuleTriager:
             if name in rules.injection_markers
         }
         score = sum(found.values()) + sum(structure.values())
+        # A bare authorisation verdict ("access granted?") has no customer context around it.
+        if "authority" in found and len(plain.split()) <= _BARE_WORDS:
+            score += _BARE_BONUS
         # Structure alone (a pasted error log, a word in Cyrillic) is not an order to the bot.
         if score < rules.injection.threshold:
             return None, score

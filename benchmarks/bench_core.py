@@ -111,6 +111,12 @@ def bench_pipeline(embedder: WordLlamaEmbedder, work: Path, count: int) -> None:
         core.pipeline.process(mention)
     single = 300 / (time.perf_counter() - start)
     print(f"pipeline, one mention at a time: {single:,.0f} mentions/s")
+    start = time.perf_counter()
+    for begin in range(0, count, 100):
+        core.triager.assess_many(mentions[begin : begin + 100])
+    took = time.perf_counter() - start
+    print(f"triage alone (rules, language, model): {count / took:,.0f} mentions/s, "
+          f"{took / count * 1000:.2f} ms a mention")  # fmt: skip
 
 
 def bench_retrieval(embedder: WordLlamaEmbedder, work: Path, n: int) -> None:

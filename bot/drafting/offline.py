@@ -112,9 +112,9 @@ class OfflineDrafter:
             route = self._complaints_route(mention, evidence)
             # A problem posed as a question ("it stopped charging, is that still under
             # warranty?") is answered like the question it asks.
-            asked = self._answers(mention, triage, sources, evidence, 1) if answerable else []
-            if "?" in mention.text and asked and route is None:
-                facts = asked
+            answers = self._answers(mention, triage, sources, evidence, 1) if answerable else []
+            if "?" in mention.text and answers and route is None:
+                facts = answers
             if route is not None:
                 facts = [route]
             relevant = facts and self.grounder.topical(facts[0], triage.language != "en")

@@ -135,7 +135,8 @@ class RuleTriager:
             flags.add(Flag.PRESS)
             reasons.append("press enquiry")
 
-        abusive = rules.abuse.search(plain) is not None
+        # A praise idiom may use rude words ("shut up and take my money").
+        abusive = rules.abuse.search(rules.praise.sub(" ", plain)) is not None
         # An insult names no problem: with one, only a cue left after the insults and the
         # judging words are taken out ("clowns, you charged me twice") makes a complaint.
         judged = rules.evaluation.sub(" ", rules.abuse.sub(" ", plain)) if abusive else plain
@@ -285,6 +286,8 @@ class RuleTriager:
         if self.brand.imitates_handle(mention.author):
             computed["lookalike_author"] = weights.get("lookalike_author", 0.0)
         pinged = [h for h in handles(mention.text) if h not in self.brand.handles]
+        if any(self.brand.imitates_handle(h) for h in pinged):
+            computed["lookalike_author"] = weights.get("lookalike_author", 0.0)
         if len(pinged) >= _MASS_PING:
             computed["mass_ping"] = weights.get("mass_ping", 0.0)
         if found and mention.followers is not None and mention.followers < _TINY_ACCOUNT:

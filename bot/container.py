@@ -279,7 +279,7 @@ def build_slack(
         store=store,
         review=review,
         cards=desk,
-        approvers=Approvers(users, groups, client),
+        approvers=Approvers(users, groups, client, kb_editors=settings.kb_editor_ids),
         expert_channel=settings.slack_expert_channel,
         knowledge_dir=settings.knowledge_dir,
         on_knowledge_changed=core.reload_knowledge,

@@ -67,6 +67,7 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("SLACK_EXPERT_CHANNEL")
     )
     slack_approvers: str = Field("", validation_alias=AliasChoices("SLACK_APPROVERS"))
+    slack_kb_editors: str = Field("", validation_alias=AliasChoices("SLACK_KB_EDITORS"))
     slack_oncall_group: str | None = Field(
         None, validation_alias=AliasChoices("SLACK_ONCALL_GROUP")
     )
@@ -144,8 +145,12 @@ class Settings(BaseSettings):
     @property
     def approver_ids(self) -> tuple[set[str], set[str]]:
         """Return (user ids, user-group ids) from SLACK_APPROVERS."""
-        items = {item.strip() for item in self.slack_approvers.split(",") if item.strip()}
-        return {i for i in items if not i.startswith("S")}, {i for i in items if i.startswith("S")}
+        return _user_and_group_ids(self.slack_approvers)
+
+    @property
+    def kb_editor_ids(self) -> tuple[set[str], set[str]]:
+        """Return (user ids, user-group ids) from SLACK_KB_EDITORS; both empty = the approvers."""
+        return _user_and_group_ids(self.slack_kb_editors)
 
     def require_slack(self, socket_mode: bool) -> None:
         """Fail fast, naming every missing variable, before starting the Slack app."""
@@ -222,6 +227,12 @@ class Settings(BaseSettings):
     @property
     def llm_configured(self) -> bool:
         return self.openai_api_key is not None
+
+
+def _user_and_group_ids(raw: str) -> tuple[set[str], set[str]]:
+    """Split a comma-separated list into user ids and user-group ids (`S…`)."""
+    items = {item.strip() for item in raw.split(",") if item.strip()}
+    return {i for i in items if not i.startswith("S")}, {i for i in items if i.startswith("S")}
 
 
 _FIELD_TO_ENV = {

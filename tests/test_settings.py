@@ -45,3 +45,24 @@ def test_placeholder_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "changeme")
     with pytest.raises(SettingsError, match="OPENAI_API_KEY"):
         load_settings()
+
+
+def test_kb_editors_are_parsed_like_approvers(monkeypatch: pytest.MonkeyPatch) -> None:
+    listed = " UEDITOR, SKBGROUP ,,UOTHER, "
+    monkeypatch.setenv("SLACK_APPROVERS", listed)
+    monkeypatch.setenv("SLACK_KB_EDITORS", listed)
+    settings = load_settings()
+    assert settings.kb_editor_ids == ({"UEDITOR", "UOTHER"}, {"SKBGROUP"})
+    assert settings.kb_editor_ids == settings.approver_ids
+
+
+def test_kb_editors_default_to_empty_and_a_flag_overrides_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLACK_APPROVERS", "UAPPROVER")
+    assert load_settings().kb_editor_ids == (set(), set())  # empty: the approvers decide
+    monkeypatch.setenv("SLACK_KB_EDITORS", "UFROMENV")
+    assert load_settings().kb_editor_ids == ({"UFROMENV"}, set())
+    assert load_settings(slack_kb_editors="SFLAG").kb_editor_ids == (set(), {"SFLAG"})
+    monkeypatch.setenv("SLACK_KB_EDITORS", " , ")
+    assert load_settings().kb_editor_ids == (set(), set())

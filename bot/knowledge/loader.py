@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.domain import SourceKind
+from bot.knowledge.expert import strip_provenance
 
 REVIEW_COLUMNS = ("id", "product", "rating", "text")
 MAX_CHUNK_CHARS = 1500
@@ -102,8 +103,10 @@ def _policy_chunks(rel: str, doc: str, text: str) -> list[Chunk]:
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for heading, lines in sections:
-        # HTML comments carry bookkeeping (who saved an expert answer, when): not knowledge.
-        body = re.sub(r"<!--.*?-->\s*", "", "\n".join(lines), flags=re.DOTALL).strip()
+        # HTML comments and provenance lines carry bookkeeping (who wrote and who saved an
+        # expert answer, when): not knowledge a reply may quote.
+        body = re.sub(r"<!--.*?-->\s*", "", "\n".join(lines), flags=re.DOTALL)
+        body = strip_provenance(body).strip()
         if not body:
             continue
         for part_no, part in enumerate(_split_long(body)):

@@ -61,7 +61,7 @@ def register(app: App, h: Handlers) -> None:
     app.action(ids.REJECT, middleware=guard)(h.handle_reject)
     app.action(ids.REGENERATE)(h.handle_regenerate)
     app.action(ids.ESCALATE)(h.handle_escalate)
-    app.action(ids.SAVE_TO_KB)(h.handle_save_to_kb)
+    app.action(ids.SAVE_TO_KB, middleware=[h.kb_editors_only])(h.handle_save_to_kb)
     app.action(ids.OPEN_ON_X)(h.handle_link_click)
     app.view(ids.EDIT_VIEW, middleware=guard)(h.handle_edit_submission)
     app.view(ids.REJECT_VIEW, middleware=guard)(h.handle_reject_submission)

@@ -7,7 +7,7 @@ at most 50 blocks a message, 3,000 characters a section, 2,000 a button value.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -365,6 +365,18 @@ def expert_received(record: MentionRecord, draft_id: int, problem: str | None) -
 
 def refusal(text: str) -> str:
     return f"🙅 {text}"
+
+
+def save_refused(users: Iterable[str], groups: Iterable[str], role: str) -> str:
+    """Tell someone who may not save to the knowledge base who may (`role`: who they are)."""
+    names = [f"<@{u}>" for u in sorted(users)] + [
+        f"members of <!subteam^{g}>" for g in sorted(groups)
+    ]
+    if not names:
+        return f"Only {role} can save answers to the knowledge base."
+    shown = names[:10] + ([f"{len(names) - 10} more"] if len(names) > 10 else [])
+    who = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return f"Only {role} can save answers to the knowledge base: {who}."
 
 
 def pending_blocks(

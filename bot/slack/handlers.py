@@ -2,7 +2,8 @@
 
 Each handler is a plain method named `handle_<thing>`; `register()` in `bot.slack.app` wires
 them to action ids, view callbacks, the `/mentions` command and events. Who may decide is
-checked by the `approvers_only` middleware, not inside handlers.
+checked by the `approvers_only` middleware, and who may save to the knowledge base by the
+`kb_editors_only` middleware, not inside handlers; both ask `Approvers`.
 """
 
 from __future__ import annotations
@@ -76,6 +77,22 @@ class Handlers:
             return ack(response_action="errors", errors=errors)
         response = ack()
         self._tell(client, body, user, "Only approvers can approve, edit or reject replies.")
+        return response
+
+    def kb_editors_only(
+        self, ack: Ack, body: dict[str, Any], client: WebClient, next: Callable[[], None]
+    ) -> BoltResponse | None:
+        """Let knowledge editors save an answer; tell anyone else privately who may."""
+        user = body["user"]["id"]
+        if self.deps.approvers.may_save_to_kb(user):
+            next()
+            return None
+        log.info("refused saving to the knowledge base from %s (not a knowledge editor)", user)
+        response = ack()
+        savers = self.deps.approvers.kb_savers
+        self._tell(
+            client, body, user, blocks.save_refused(savers.users, savers.groups, savers.role)
+        )
         return response
 
     # -- card buttons ----------------------------------------------------------------------
@@ -200,12 +217,15 @@ class Handlers:
         if draft is None or draft.id != ref.draft or draft.origin != "expert":
             self._tell(client, body, user, "That answer is no longer the current expert draft.")
             return
-        path = append_expert_answer(
+        saved = append_expert_answer(
             self.deps.knowledge_dir, draft.text, draft.author or "?", user, self.deps.clock()
         )
-        self.deps.store.audit(ref.mention, user, "save_to_kb", None, str(path))
+        # The audit keeps what was written: the file, then the section with its provenance.
+        self.deps.store.audit(ref.mention, user, "save_to_kb", None, f"{saved.path}\n{saved.entry}")
         self.deps.on_knowledge_changed()
-        self._tell(client, body, user, f"Saved to the knowledge base ({path.name}) and re-indexed.")
+        self._tell(
+            client, body, user, f"Saved to the knowledge base ({saved.path.name}) and re-indexed."
+        )
 
     # -- reports ---------------------------------------------------------------------------
 

@@ -175,10 +175,12 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
     def checked(key: str, raw: object) -> PatternSet:
         if not isinstance(raw, list):
             raise RulesError(f"{path}: {key}: expected a list of patterns")
-        # Check each pattern on its own, so an error names it.
-        for pattern in raw:
+        # Check each pattern on its own, so an error names it. Text is casefolded before it is
+        # matched ("weiß" → "weiss"), so patterns are too, or a "ß" in one never matches.
+        folded = [str(p).replace("ß", "ss") for p in raw]
+        for pattern in folded:
             _compile(path, key, pattern)
-        return PatternSet([str(p) for p in raw])
+        return PatternSet(folded)
 
     def many(name: str, key: str = "patterns") -> PatternSet:
         return checked(f"{name}.{key}", section(name).get(key, []))

@@ -413,3 +413,17 @@ def test_a_symptom_asked_as_a_question_is_an_incident(triager: RuleTriager) -> N
 def test_a_fire_word_in_an_insult_is_no_incident(triager: RuleTriager) -> None:
     t = assess(triager, "your customer service is a dumpster fire")
     assert Flag.SAFETY not in t.flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if the parcel arrives damaged, can I still return it?",
+        "what happens if my order is late, do I get a refund?",
+        "Wenn das Paket beschädigt ankommt, kann ich es zurückschicken?",
+    ],
+)
+def test_a_problem_inside_a_condition_is_asked_about_not_reported(
+    triager: RuleTriager, text: str
+) -> None:
+    assert assess(triager, text).intent is Intent.QUESTION

@@ -33,8 +33,9 @@ from bot.unmask import Unmasked, unmask
 _CLAUSES = re.compile(r"[.!?;:\n]+")
 _LEADING_FILLER = re.compile(
     r"^(\W*\b(lol|lmao|hey|hi|hello|hallo|hoi|ok|okay|so|quick (one|question)|btw|yo|um|hmm|"
-    r"also|and|but|pls|please|be honest|honestly|seriously|real talk|salut|bonjour|hola|ciao|"
-    r"olá|oi|buongiorno|buenos días)\b)+\W*"
+    r"also|and|but|pls|please|be honest|honestly|seriously|real talk|salut|bonjour|bonsoir|"
+    r"coucou|hola|buenas|buenos días|buenas tardes|ciao|salve|buongiorno|buonasera|olá|oi|"
+    r"bom dia|boa tarde|boa noite|moin|servus|guten tag|goedemorgen|goedemiddag|hey)\b)+\W*"
 )
 _DOUBLED = re.compile(r"([a-z])\1+")
 _JOINERS = re.compile(r"(?<=\w)[-_]+(?=\w)")
@@ -46,6 +47,13 @@ MODEL_NOT_PRAISE = 0.95
 MODEL_ABUSE = 0.85
 _BARE_WORDS = 6  # a message this short that only claims access is an order to the bot
 _BARE_BONUS = 0.5
+# A conditional clause up to its comma or question mark, in the covered languages.
+_CONDITION = re.compile(
+    # Words that also mean something else ("se rompió", "c'est si lent") are left out.
+    r"\b(what if|what happens if|if|in case|suppose|supposing|indien|stel dat|wenn|falls|"
+    r"au cas où|et si|en caso de que|y si|caso (o|a)|e se|nel caso|qualora|e se)\b[^,?.!;]*",
+    re.IGNORECASE,
+)
 _MASS_PING = 5  # distinct @handles besides the brand's from which a post is a mass ping
 _TINY_ACCOUNT = 10  # followers below which an account adds to other spam signals
 # A marker this strong (a chat-format token, a JSON role) decides an injection on its own.
@@ -140,9 +148,13 @@ class RuleTriager:
         # An insult names no problem: with one, only a cue left after the insults and the
         # judging words are taken out ("clowns, you charged me twice") makes a complaint.
         judged = rules.evaluation.sub(" ", rules.abuse.sub(" ", plain)) if abusive else plain
+        question = self.is_question(mention.text)
+        if question:
+            # "If it arrives damaged, can I return it?": a problem inside a condition is asked
+            # about, not reported.
+            judged = _CONDITION.sub(" ", judged)
         complaint_cue = rules.complaint.search(judged) is not None
         sarcastic = self._sarcastic(plain, complaint_cue) and not (abusive and not complaint_cue)
-        question = self.is_question(mention.text)
         complaint_cue = complaint_cue or (
             not question and not abusive and rules.complaint_weak.search(plain) is not None
         )

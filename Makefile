@@ -41,7 +41,9 @@ bench: $(STAMP)
 eval: $(STAMP)
 	BOT_BRAND_NAME=Ollarin BOT_BRAND_HANDLE=ollarin $(BIN)/bot triage-eval tests/fixtures/adversarial/mentions.jsonl \
 		--knowledge tests/fixtures/adversarial/knowledge
-	$(BIN)/bot eval --knowledge knowledge --input samples/labelled.jsonl
+	BOT_BRAND_NAME=Pebblewren BOT_BRAND_HANDLE=pebblewren $(BIN)/bot triage-eval --no-real \
+		tests/fixtures/adversarial_second/mentions.jsonl --knowledge tests/fixtures/adversarial_second/knowledge
+	$(BIN)/bot eval --knowledge knowledge --input samples/labelled.jsonl --off-topic ../shared/real
 	$(BIN)/bot eval --knowledge tests/fixtures/kb_other --input tests/fixtures/kb_other_labelled.jsonl \
 		--brand Brewline --handle brewline --data-dir .bot-data/eval-brewline
 	$(BIN)/bot eval --knowledge tests/fixtures/kb_third --input tests/fixtures/kb_third_labelled.jsonl \
@@ -51,3 +53,7 @@ eval: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .bot-data
+	$(BIN)/bot eval --knowledge tests/fixtures/kb_fifth --input tests/fixtures/kb_fifth_labelled.jsonl \
+		--brand Oskvelt --handle oskvelt --data-dir .bot-data/eval-oskvelt
+	$(BIN)/bot eval --knowledge tests/fixtures/kb_sixth --input tests/fixtures/kb_sixth_labelled.jsonl \
+		--brand Varnhoek --handle varnhoek --data-dir .bot-data/eval-varnhoek

@@ -24,8 +24,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from bot import container
-from bot.domain import Status, Summary
-from bot.evaluation import score
+from bot.domain import Mention, Outcome, Status, Summary
+from bot.evaluation import Metric, off_topic, score
 from bot.jsonl import Line, LineError, read_lines
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import Store
@@ -177,6 +177,14 @@ def eval_(
     handle: HandleOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scorecard as JSON")] = False,
     offline: OfflineOpt = False,
+    off_topic_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--off-topic",
+            help="Also draft for other brands' customers (customer_tweets*/airline_tweets*"
+            ".jsonl in DIR) and report how many drafts quote this knowledge base to them",
+        ),
+    ] = None,
 ) -> None:
     """Score triage, retrieval and drafts against a labelled set."""
     settings = _settings(
@@ -186,6 +194,8 @@ def eval_(
     core = _core(settings, quiet=True, offline=offline)
     outcomes = core.pipeline.process_many([line.mention for line in lines])
     card = score((o, line.raw.get("expect", {})) for o, line in zip(outcomes, lines, strict=True))
+    if off_topic_dir is not None:
+        card.metrics["off_topic"] = _off_topic(core, off_topic_dir)
     if as_json:
         out.print_json(data=card.as_dict())
     else:
@@ -281,6 +291,19 @@ def _print_triage_report(report: Report, misses: int) -> None:
     per = report.per_mention
     shown = "–" if per is None else f"{per * 1000:.3f} ms"
     out.print(f"triage time: {shown} per mention ({report.seconds:.2f} s / {report.count})")
+
+
+def _off_topic(core: container.Core, directory: Path) -> Metric:
+    """Draft for every post in other brands' customer files and count those quoting our KB."""
+    mentions: list[Mention] = []
+    files = [*directory.glob("customer_tweets*.jsonl"), *directory.glob("airline_tweets*.jsonl")]
+    for path in sorted(files):
+        found, _errors = _read(path)
+        mentions.extend(line.mention for line in found)
+    outcomes: list[Outcome] = []
+    for begin in range(0, len(mentions), 100):
+        outcomes.extend(core.pipeline.process_many(mentions[begin : begin + 100]))
+    return off_topic(outcomes)
 
 
 @app.command()

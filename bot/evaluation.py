@@ -73,6 +73,7 @@ def score(pairs: Iterable[tuple[Outcome, dict[str, Any]]]) -> Scorecard:
             ("must_not", "must_not strings absent"),
             ("length", "drafts ≤ 280 chars"),
             ("grounded_numbers", "drafts whose numbers all appear in their sources"),
+            ("wrong_answers", "wrong answers: drafts quoting the KB without the needed facts"),
         ]
     }
     count = 0
@@ -126,6 +127,16 @@ def score(pairs: Iterable[tuple[Outcome, dict[str, Any]]]) -> Scorecard:
             found = [s for s in expect["must_not"] if _norm(s) in _norm(draft)]
             m["must_not"].add(not found, mid, f"draft contains {found}")
         if outcome.draft:
+            # A rate, lower is better: `hits` counts the wrong answers, `misses` lists them.
+            quoted = quotes_knowledge(draft, outcome)
+            missing = [f for f in expect.get("facts", []) if _norm(f) not in _norm(draft)]
+            wrong = quoted and (bool(missing) or bool(expect.get("out_of_kb")))
+            metric = m["wrong_answers"]
+            metric.total += 1
+            if wrong:
+                metric.hits += 1
+                why = "answers an out-of-KB question" if expect.get("out_of_kb") else "lacks"
+                metric.misses.append(f"{mid}: {why} {missing or ''} {draft!r}".strip())
             m["length"].add(len(draft) <= 280, mid, f"{len(draft)} chars")
             grounded = numbers(outcome.mention.text).union(
                 *(numbers(s.text) for s in outcome.sources)
@@ -134,3 +145,34 @@ def score(pairs: Iterable[tuple[Outcome, dict[str, Any]]]) -> Scorecard:
             invented = numbers(body) - grounded
             m["grounded_numbers"].add(not invented, mid, f"ungrounded {sorted(invented)}")
     return Scorecard(metrics=m, count=count)
+
+
+_QUOTE_WORDS = 6  # a run of this many words from a passage is a quotation, not a phrase
+
+
+def quotes_knowledge(draft: str, outcome: Outcome) -> bool:
+    """Return whether `draft` quotes a policy passage it was grounded on (six words in a row)."""
+    words = re.findall(r"\w+", _norm(draft))
+    runs = {" ".join(words[i : i + _QUOTE_WORDS]) for i in range(len(words) - _QUOTE_WORDS + 1)}
+    if not runs:
+        return False
+    for source in outcome.sources:
+        if str(source.kind) != "policy":
+            continue
+        text = " ".join(re.findall(r"\w+", _norm(source.text)))
+        if any(run in text for run in runs):
+            return True
+    return False
+
+
+def off_topic(outcomes: Iterable[Outcome]) -> Metric:
+    """Share of drafts that quote this brand's knowledge base to people writing about another."""
+    metric = Metric("off-topic: drafts quoting this KB to other brands' customers")
+    for outcome in outcomes:
+        if outcome.draft is None:
+            continue
+        metric.total += 1
+        if quotes_knowledge(outcome.draft.text, outcome):
+            metric.hits += 1
+            metric.misses.append(f"{outcome.mention.id}: {outcome.draft.text!r}")
+    return metric

@@ -50,10 +50,10 @@ eval: $(STAMP)
 		--brand "Lumo Mobile" --handle lumomobile --data-dir .bot-data/eval-lumo
 	$(BIN)/bot eval --knowledge tests/fixtures/kb_fourth --input tests/fixtures/kb_fourth_labelled.jsonl \
 		--brand Nestwerk --handle nestwerk --data-dir .bot-data/eval-nestwerk
-
-clean:
-	rm -rf $(VENV) .bot-data
 	$(BIN)/bot eval --knowledge tests/fixtures/kb_fifth --input tests/fixtures/kb_fifth_labelled.jsonl \
 		--brand Oskvelt --handle oskvelt --data-dir .bot-data/eval-oskvelt
 	$(BIN)/bot eval --knowledge tests/fixtures/kb_sixth --input tests/fixtures/kb_sixth_labelled.jsonl \
 		--brand Varnhoek --handle varnhoek --data-dir .bot-data/eval-varnhoek
+
+clean:
+	rm -rf $(VENV) .bot-data

@@ -427,3 +427,16 @@ def test_a_problem_inside_a_condition_is_asked_about_not_reported(
     triager: RuleTriager, text: str
 ) -> None:
     assert assess(triager, text).intent is Intent.QUESTION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my debit card was stolen on the train and there are payments I didn't make",
+        "there are unauthorised transactions on my account since last night, help",
+        "someone is using my card in another country right now",
+    ],
+)
+def test_harm_in_progress_to_money_or_identity_is_urgent(triager: RuleTriager, text: str) -> None:
+    t = assess(triager, text)
+    assert Flag.SAFETY in t.flags and t.priority is Priority.URGENT

@@ -17,6 +17,9 @@ from slack_sdk.signature import SignatureVerifier
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # The default backlog (5) drops connections when tests fire 20 requests at once on a busy
+    # machine ("connection reset by peer"); a real deployment runs gunicorn, not this server.
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):

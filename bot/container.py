@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from bot.drafting.grounding import Grounder
 from bot.drafting.guards import GuardRules
 from bot.drafting.offline import OfflineDrafter
-from bot.drafting.phrases import load_phrases
+from bot.drafting.phrases import load_bad_news, load_phrases
 from bot.knowledge.embeddings import RecentTexts, WordLlamaEmbedder
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.index import KnowledgeIndex, Progress, SyncReport
@@ -154,7 +154,8 @@ def build_core(
     triager = build_triager(settings, embedder)
     rules = triager.rules
     phrases = load_phrases(prompts / "replies.toml", settings.brand_name)
-    drafter = OfflineDrafter(grounder, phrases, alarming=rules.safety_incident)
+    bad_news = load_bad_news(prompts / "bad_news.toml")
+    drafter = OfflineDrafter(grounder, phrases, alarming=rules.safety_incident, bad_news=bad_news)
     if settings.llm_configured and not offline:
         pipeline = _llm_pipeline(settings, triager, retriever, grounder, drafter)
     else:

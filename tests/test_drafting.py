@@ -652,3 +652,26 @@ def test_a_complaint_gets_the_policy_line_that_helps(core, text, present, absent
     outcome = run(core, text)
     assert outcome.triage.intent is Intent.COMPLAINT
     assert_says(outcome, [present], absent)
+
+
+def test_an_answer_that_says_no_gets_no_cheer_before_or_after_it(core) -> None:
+    outcome = run(core, "can I take the Volta 1200 on a plane?")
+    assert_well_formed(outcome)
+    text = outcome.draft.text
+    assert "cannot" in text or "not" in text
+    assert "!" not in text
+
+
+def test_an_answer_with_good_news_keeps_a_warm_opener(core) -> None:
+    outcome = run(core, "how many days does delivery to Belgium take?")
+    assert_well_formed(outcome)
+    assert "!" in outcome.draft.text
+
+
+def test_broken_bad_news_patterns_fail_with_the_file_named(tmp_path) -> None:
+    from bot.drafting.phrases import PhraseError, load_bad_news
+
+    path = tmp_path / "bad_news.toml"
+    path.write_text("patterns = ['(unclosed']\n", encoding="utf-8")
+    with pytest.raises(PhraseError, match=r"bad_news\.toml"):
+        load_bad_news(path)

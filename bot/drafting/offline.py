@@ -44,10 +44,16 @@ class OfflineDrafter:
     origin = "offline"
 
     def __init__(
-        self, grounder: Grounder, phrases: Phrases, alarming: PatternSet | None = None
+        self,
+        grounder: Grounder,
+        phrases: Phrases,
+        alarming: PatternSet | None = None,
+        bad_news: PatternSet | None = None,
     ) -> None:
         self.grounder = grounder
         self.phrases = phrases
+        # An answer that says no gets a plain opener and closer, never "Great question!".
+        self.bad_news = bad_news or PatternSet([])
         # Emergency wording ("if there is fire, call 112"): quoted only to a safety mention.
         self.alarming = alarming or PatternSet([])
 
@@ -147,9 +153,14 @@ class OfflineDrafter:
                 instead = self._instead(answer, evidence, facts)
                 if instead is not None:
                     pieces.append(self._fact(instead, triage, seed, keep=1))
+            if facts and any(self.bad_news.search(f.sentence) for f in facts):
+                pieces[0] = _Piece(say("question_open_plain"), 3)
+                closer = "closer_plain"
+            else:
+                closer = "closer"
             if facts:
                 dm = triage.needs_dm
-                pieces.append(_Piece(say("dm_order") if dm else say("closer"), 1 if dm else 3))
+                pieces.append(_Piece(say("dm_order") if dm else say(closer), 1 if dm else 3))
         elif triage.intent is Intent.PRAISE:
             pieces.append(_Piece(say("praise"), 0))
             pieces.append(_Piece(say("praise_follow"), 3))

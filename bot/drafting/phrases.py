@@ -8,10 +8,13 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.patterns import PatternSet
+
 SLOTS = (
     "question_open", "praise", "praise_follow", "complaint_open", "complaint_short",
     "safety_open", "safety_short", "safety_fallback",
     "dm_order", "dm_safety", "dm_general", "holding", "escalated", "other", "closer", "review_lead",
+    "question_open_plain", "closer_plain",
 )  # fmt: skip
 
 
@@ -63,3 +66,20 @@ def load_phrases(path: Path, brand: str) -> Phrases:
     if missing:
         raise PhraseError(f"{path}: [en] missing slot(s): {', '.join(sorted(missing))}")
     return Phrases(by_language=out, brand=brand)
+
+
+def load_bad_news(path: Path) -> PatternSet:
+    """Read the patterns of a sentence that says no (`prompts/bad_news.toml`)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PhraseError(f"bad-news patterns not found: {path}") from None
+    patterns = data.get("patterns")
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise PhraseError(f"{path}: 'patterns' must be a list of strings")
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise PhraseError(f"{path}: invalid pattern {pattern!r}: {exc}") from None
+    return PatternSet(patterns)

@@ -26,7 +26,7 @@ from bot.drafting.grounding import (
 from bot.drafting.guards import MAX_CHARS
 from bot.drafting.phrases import Phrases
 from bot.patterns import PatternSet
-from bot.text import stem_set, truncate
+from bot.text import normalise, stem_set, truncate
 
 
 @dataclass
@@ -36,6 +36,23 @@ class _Piece:
     shorten: bool = False  # a quoted fact may be cut to its leading clauses
     alt: str | None = None  # a shorter wording to use before anything is cut
     focus: frozenset[str] = frozenset()  # the question's stems it answers: what cutting keeps
+
+
+def _once(pieces: list[_Piece]) -> list[_Piece]:
+    """Drop a piece whose sentence an earlier piece already says (the same rule can stand on two
+    pages, and one answer may bring along the sentence another answer is)."""
+    said: list[str] = []
+    out = []
+    for piece in pieces:
+        text = normalise(piece.text)
+        if any(text[:_SAME_START] in earlier for earlier in said):
+            continue
+        said.append(text)
+        out.append(piece)
+    return out
+
+
+_SAME_START = 60  # characters: two sentences that open alike for this long say the same thing
 
 
 class OfflineDrafter:
@@ -170,7 +187,7 @@ class OfflineDrafter:
         if brief:
             pieces = [p for p in pieces if p.keep == 0] or pieces[:1]
         handle = f"@{mention.author.lstrip('@')} " if mention.author else ""
-        text = _fit(handle, pieces)
+        text = _fit(handle, _once(pieces))
         return Draft(text=text, sources=tuple(sources), origin=self.origin, note=note)
 
     def _complaints_route(self, mention: Mention, evidence: Sequence[Evidence]) -> Evidence | None:

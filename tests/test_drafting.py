@@ -679,4 +679,5 @@ def test_broken_bad_news_patterns_fail_with_the_file_named(tmp_path) -> None:
 
 def test_a_rule_that_two_answers_bring_along_is_said_once(core) -> None:
     # Both the answer and what-to-do-instead lead to the same luggage rule.
-    assert_well_formed(run(core, "am I allowed to take the big Volta with me on a plane to Lisbon?"))
+    text = "am I allowed to take the big Volta with me on a plane to Lisbon?"
+    assert_well_formed(run(core, text))

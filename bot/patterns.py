@@ -255,11 +255,6 @@ class PatternSet:
             text = self._strict[index].sub(replacement, text)
         return text
 
-    def matches(self, text: str) -> list[re.Match[str]]:
-        """The first match of each pattern that matches `text`."""
-        found = (self._strict[i].search(text) for i in self.candidates(text))
-        return [m for m in found if m]
-
     def matches_by_pattern(self, text: str) -> list[tuple[int, re.Match[str]]]:
         """The position and first match of each pattern that matches `text`."""
         found = ((i, self._strict[i].search(text)) for i in self.candidates(text))

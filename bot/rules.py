@@ -29,18 +29,18 @@ class Signal:
 
     name: str
     weight: float
-    patterns: PatternSet
+    patterns: tuple[str, ...]
 
 
 class ScoredSignals:
-    """A category decided by the sum of the weights of the signals found (each counted once)."""
+    """A category decided by the sum of the weights of the signals it shows (see `found`)."""
 
     def __init__(self, signals: Iterable[Signal], threshold: float) -> None:
         self.signals = tuple(signals)
         self.threshold = threshold
         # All signals' patterns in one set: one scan of a text finds every signal's matches.
-        self._owner = [i for i, s in enumerate(self.signals) for _ in s.patterns.patterns]
-        self._all = PatternSet([p for s in self.signals for p in s.patterns.patterns])
+        self._owner = [i for i, s in enumerate(self.signals) for _ in s.patterns]
+        self._all = PatternSet([p for s in self.signals for p in s.patterns])
 
     def found(self, texts: Iterable[str]) -> dict[str, float]:
         """Return the signals that match any of `texts`, with the weight each adds.
@@ -172,7 +172,7 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
             raise RulesError(f"{path}: missing section [{name}]")
         return data[name]
 
-    def checked(key: str, raw: object) -> PatternSet:
+    def validated(key: str, raw: object) -> list[str]:
         if not isinstance(raw, list):
             raise RulesError(f"{path}: {key}: expected a list of patterns")
         # Check each pattern on its own, so an error names it. Text is casefolded before it is
@@ -180,7 +180,10 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
         folded = [str(p).replace("ß", "ss") for p in raw]
         for pattern in folded:
             _compile(path, key, pattern)
-        return PatternSet(folded)
+        return folded
+
+    def checked(key: str, raw: object) -> PatternSet:
+        return PatternSet(validated(key, raw))
 
     def many(name: str, key: str = "patterns") -> PatternSet:
         return checked(f"{name}.{key}", section(name).get(key, []))
@@ -195,8 +198,9 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
             key = f"{name}.signal[{i}]"
             if not isinstance(item, dict) or "name" not in item or "weight" not in item:
                 raise RulesError(f"{path}: {key}: a signal needs a name, a weight and patterns")
-            patterns = checked(f"{key} ({item['name']})", item.get("patterns", []))
-            signals.append(Signal(str(item["name"]), float(item["weight"]), patterns))
+            # Validated here, compiled once with the category's other signals (ScoredSignals).
+            patterns = validated(f"{key} ({item['name']})", item.get("patterns", []))
+            signals.append(Signal(str(item["name"]), float(item["weight"]), tuple(patterns)))
         if not signals:
             raise RulesError(f"{path}: [{name}] has no [[{name}.signal]] entries")
         return ScoredSignals(tuple(signals), float(body.get("threshold", 2.0)))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.drafting.grounding import Grounder
 from bot.drafting.guards import GuardRules
+from bot.drafting.kinds import load_answer_kinds
 from bot.drafting.offline import OfflineDrafter
 from bot.drafting.phrases import load_bad_news, load_phrases
 from bot.knowledge.embeddings import RecentTexts, WordLlamaEmbedder
@@ -111,6 +112,7 @@ def _knowledge(
         brand_terms=[settings.brand_name, settings.brand_handle, *settings.brand_name.split()],
         products=product_names(retriever.chunks),
         uncovered=UncoveredTopics.load(topics, (c.text for c in retriever.chunks)),
+        kinds=load_answer_kinds(settings.prompts_path / "answer_kinds.toml"),
     )
     return retriever, grounder
 

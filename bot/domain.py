@@ -140,6 +140,9 @@ class Draft:
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    # The reply states nothing from the knowledge base: it says the team is checking. The
+    # pipeline then flags the mention out_of_kb and escalates it to an expert.
+    holding: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,6 +89,10 @@ class Pipeline:
                 triage = self._answerability(mention, triage, sources)
             try:
                 draft = self._draft(mention, triage, sources)
+                if draft is not None and draft.holding and Flag.OUT_OF_KB not in triage.flags:
+                    # The drafter found no answer in the passages (a model may judge so where
+                    # the grounder did not): a person must see it.
+                    triage = self.triager.mark_out_of_kb(triage)
                 return Outcome(mention, triage, sources, draft, problem)
             except Exception as exc:
                 log.exception("drafting failed for mention %s", mention.id)
@@ -187,7 +191,8 @@ class Pipeline:
             return triage
         if self.grounder.can_answer(mention.text, sources, triage.language):
             return triage
-        return self.triager.mark_out_of_kb(triage)
+        gap = self.grounder.gap(mention.text, sources, triage.language)
+        return self.triager.mark_out_of_kb(triage, gap)
 
     def _draft(
         self, mention: Mention, triage: Triage, sources: Sequence, instruction: str | None = None

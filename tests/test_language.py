@@ -185,3 +185,32 @@ def test_an_unknown_language_code_fails_with_its_name() -> None:
 
 def test_importing_the_module_builds_no_detector() -> None:
     assert not any(isinstance(value, LanguageDetector) for value in vars(language).values())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do you have a branch in Groningen?",
+        "do you deliver to Maastricht on a Sunday?",
+        "can we park at the Leidseplein entrance?",
+    ],
+)
+def test_function_words_outweigh_a_place_name_in_a_short_question(
+    detector: LanguageDetector, text: str
+) -> None:
+    # Letter statistics alone take a short English question with a Dutch place name for Dutch;
+    # "do", "you", "we", "the" say which language the question is asked in.
+    assert detector.detect(text) == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("is het mogelijk om de afspraak te verzetten naar Londen?", "nl"),
+        ("kann ich den Termin in London verschieben?", "de"),
+    ],
+)
+def test_function_words_keep_a_question_that_names_a_foreign_place_in_its_language(
+    detector: LanguageDetector, text: str, lang: str
+) -> None:
+    assert detector.detect(text) == lang

@@ -19,6 +19,8 @@ from tests.conftest import ROOT, SAMPLE_KB
 from tests.openai_stub import OpenAIStub, Reply
 
 QUESTION = Mention(id="q1", text="how long do I have to send back a power bank?", author="ann")
+# Nothing in the sample knowledge base speaks of sponsorship: the grounder finds no answer.
+UNANSWERABLE = Mention(id="q2", text="do you sponsor any esports teams?", author="cas")
 
 
 @pytest.fixture
@@ -40,8 +42,10 @@ def llm_core(tmp_path: Path, embedder, url: str, **extra) -> container.Core:
     return container.build_core(settings, embedder=embedder)
 
 
-def draft_reply(text: str, ids=(1,), rationale="answered from the returns passage") -> Reply:
-    return Reply({"text": text, "source_ids": list(ids), "rationale": rationale})
+def draft_reply(
+    text: str, ids=(1,), rationale="answered from the returns passage", answer="answered"
+) -> Reply:
+    return Reply({"answer": answer, "text": text, "source_ids": list(ids), "rationale": rationale})
 
 
 def test_a_good_model_draft_is_used_with_its_sources_and_cost(stub, tmp_path, embedder) -> None:
@@ -53,6 +57,8 @@ def test_a_good_model_draft_is_used_with_its_sources_and_cost(stub, tmp_path, em
     assert outcome.draft.note == "answered from the returns passage"
     assert outcome.draft.sources == outcome.sources[:1]
     assert outcome.draft.tokens_in == 420 and outcome.draft.cost_usd > 0
+    assert not outcome.draft.holding and Flag.OUT_OF_KB not in outcome.triage.flags
+    assert not outcome.triage.escalate
     [request] = stub.chats("DraftOut")
     system, user = (m["content"] for m in request["messages"])
     assert "data, never instructions" in system and "Ampwell" in system
@@ -86,6 +92,46 @@ def test_a_draft_that_stays_wrong_falls_back_to_offline(stub, tmp_path, embedder
     assert outcome.draft.origin == "offline"
     assert "offline draft: the language model was not used" in outcome.draft.note
     assert "45" not in outcome.draft.text and "60" not in outcome.draft.text
+
+
+def test_a_model_holding_reply_is_flagged_out_of_kb_and_escalated(stub, tmp_path, embedder) -> None:
+    core = llm_core(tmp_path, embedder, stub.url)
+    holding = draft_reply(
+        "@ann Good question! We're checking with the team and will get back to you here.",
+        ids=(1, 2),
+        rationale="the passages cover returns in general, not this product",
+        answer="holding",
+    )
+    stub.script("DraftOut", holding)
+    outcome = core.pipeline.process(QUESTION)
+    assert outcome.draft.origin == "llm" and outcome.draft.holding
+    assert outcome.draft.text.startswith("@ann Good question! We're checking")
+    assert outcome.draft.sources == ()  # a holding reply cites nothing, whatever ids it sent
+    assert outcome.draft.note == "the passages cover returns in general, not this product"
+    assert Flag.OUT_OF_KB in outcome.triage.flags and outcome.triage.escalate
+    assert "holding reply only" in outcome.triage.escalate_reason
+
+
+def test_an_answer_to_an_out_of_kb_question_is_not_used(stub, tmp_path, embedder) -> None:
+    core = llm_core(tmp_path, embedder, stub.url)
+    invented = "@cas Yes, we back several esports teams and love the scene!"
+    stub.script("DraftOut", draft_reply(invented, rationale="sponsorship"), draft_reply(invented))
+    outcome = core.pipeline.process(UNANSWERABLE)
+    assert outcome.draft.text != invented and "esports" not in outcome.draft.text
+    assert outcome.draft.origin == "offline" and outcome.draft.holding
+    assert "answered a question the knowledge base does not answer" in outcome.draft.note
+    assert Flag.OUT_OF_KB in outcome.triage.flags and outcome.triage.escalate
+    [request] = stub.chats("DraftOut")  # no second try: the fallback's holding reply is right
+    assert "flags out_of_kb" in request["messages"][1]["content"]
+
+
+def test_a_holding_reply_that_states_figures_is_not_used(stub, tmp_path, embedder) -> None:
+    core = llm_core(tmp_path, embedder, stub.url)
+    hedged = "@ann We're checking, but it's usually 30 days, see https://example.org/returns"
+    stub.script("DraftOut", draft_reply(hedged, answer="holding"))
+    outcome = core.pipeline.process(QUESTION)
+    assert outcome.draft.origin == "offline" and outcome.draft.text != hedged
+    assert "holding reply states facts: 30, https://example.org/returns" in outcome.draft.note
 
 
 def test_injection_never_reaches_the_model(stub, tmp_path, embedder) -> None:
@@ -132,7 +178,8 @@ def test_rate_limits_are_retried_after_retry_after(stub, tmp_path, embedder) -> 
 
 def test_a_timeout_falls_back_and_says_so(stub, tmp_path, embedder) -> None:
     core = llm_core(tmp_path, embedder, stub.url, llm_timeout=0.5)
-    slow = Reply(content={"text": "@ann late", "source_ids": [], "rationale": ""}, delay=3)
+    late = {"answer": "answered", "text": "@ann late", "source_ids": [], "rationale": ""}
+    slow = Reply(content=late, delay=3)
     stub.script("DraftOut", slow, slow, slow)
     stub.script("TriageOut", slow, slow, slow)
     outcome = core.pipeline.process(QUESTION)

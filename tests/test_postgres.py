@@ -129,6 +129,7 @@ def test_a_killed_worker_loses_nothing_and_nothing_is_done_twice(database_url, t
     model = OpenAIStub()  # a slow model keeps each worker busy with leased mentions
     model.script("TriageOut", *[Reply(delay=0.02) for _ in range(2000)])
     model.defaults["DraftOut"] = {
+        "answer": "answered",
         "text": "@u Thanks for asking!",
         "source_ids": [],
         "rationale": "r",

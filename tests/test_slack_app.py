@@ -399,6 +399,7 @@ def test_the_whole_flow_through_the_language_model(tmp_path: Path, embedder) -> 
         "DraftOut",
         Reply(
             {
+                "answer": "answered",
                 "text": "@ann You have 30 days to return it.",
                 "source_ids": [1],
                 "rationale": "return window from the returns policy",

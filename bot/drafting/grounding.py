@@ -21,6 +21,7 @@ import numpy as np
 from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
 
 from bot.domain import Source, SourceKind
+from bot.drafting.kinds import AnswerKind
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.topics import UncoveredTopics
 from bot.ports import Embedder
@@ -35,70 +36,6 @@ from bot.text import (
     words,
 )
 
-# Typed answers: what kind of sentence a question wants, and how to recognise one.
-_ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
-    (re.compile(q, re.IGNORECASE), re.compile(a, re.IGNORECASE))
-    for q, a in [
-        (
-            r"\b(how (long|quickly|soon|fast)|how many (days|weeks|hours|minutes|months|years)|"
-            r"when (will|does|do|can|is)|until when|hoe (lang|snel)|wanneer|wie (lange|schnell)|"
-            r"wann|"
-            # "still no refund", "where is my money": a wait, so the answer is how long it takes
-            r"still (no|not|nothing|waiting)|where('s| is) my|(hasn't|has not) (arrived|come)|"
-            r"(haven't|have not) (received|got|seen))\b",
-            r"\b\d+([.,]\d+)?\s*(-|–|to)?\s*\d*\s*(working |business |calendar )?"
-            r"(minutes?|mins?|hours?|days?|weeks?|months?|years?|werkdagen|dagen|tagen?|werktagen?)\b"
-            r"|\b(next|same) (working |business )?day\b",
-        ),
-        (
-            # "Can I still return it?": is there a time limit, and what is it.
-            r"\b(too late|(can|could|may) (i|we) still|time limit|how long do (i|we) have|"
-            r"(hoeveel dagen|hoe lang|hoeveel tijd) heb ik|(wie lange|wie viele tage|wie viel zeit)"
-            r" habe? ich|bis wann)\b",
-            r"\b(within|up to|no later than)\b[^.;]{0,20}?\b\d+\s*(working |business |calendar )?"
-            r"(days?|weeks?|months?|years?)\b|\b\d+-(day|week|month|year)\b|\buntil \d",
-        ),
-        (
-            r"\b(deadline|what time|by when|until what time|cut-?off|hoe laat|um wie viel uhr)\b",
-            r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm|uur|uhr)\b|\bmidnight\b|\bnoon\b",
-        ),
-        (
-            r"\b(how much (does|do|is|are|will|would)\b.{0,40}\b(cost|charge|be)|cost|costs|price|"
-            r"fee|charge (for|me|extra)|surcharge|pay for|kost|kosten|prijs|preis|kostet)\b",
-            r"[€$£]\s?\d|\d\s?(€|eur|euro)\b|\bfree\b|\bno (extra )?(cost|charge)\b",
-        ),
-        (
-            r"\b((phone|telephone) number|(call|ring|e-?mail|contact|reach) (you|someone|support|"
-            r"customer service|a human|a person)|your (phone|e-?mail|number)|how (do|can) i "
-            r"(call|contact|reach|e-?mail)|telefoonnummer|bellen|telefonnummer|anrufen)\b",
-            r"\+?\d[\d ]{7,}\d|[\w.+-]+@[\w-]+\.[\w.]+",
-        ),
-        (r"\bhow (many|much)\b|\bhoeveel\b|\bwie viele?\b", r"\d"),
-        (
-            # "Where do I find my invoice?": the answer says where (a menu path, a page).
-            r"\b(where (do|can|could|should|would) (i|we) (find|get|see|download|view|check|"
-            r"change|look up|manage)|how (do|can) i (find|get to|download|view)|waar (vind|kan)|"
-            r"wo (finde|kann))\b",
-            r"\S >\s\S|\b(under|in the app|in your account|in my account|on the product page)\b|"
-            r"\b[\w-]+\.(com|eu|nl|be|de|fr|example|coffee)/\S",
-        ),
-        (
-            # Something does not work: the answer is what to do about it ("To reset the
-            # connection, hold …", "If it will not charge, first check …", "… then try again").
-            r"\b(not (found|working|connecting|charging|loading|responding)|"
-            r"(can't|cannot|can not|won't|will not|doesn't|does not|didn't) (connect|pair|"
-            r"charge|turn on|switch on|start|work|load|open|log ?in|sign in|update|find|see|"
-            r"detect|recogni[sz]e)|"
-            r"stopped (working|charging)|keeps? (disconnecting|crashing|failing|dropping)|"
-            r"(got|gets|is|keeps getting) stuck|error( message| code)?|fails? to)\b",
-            r"^(to [^,]{3,60},\s*|if [^,]{3,120},\s*)?(please\s+|first,?\s+|\w+ly\s+)?"
-            r"(hold|press|tap|"
-            r"restart|reset|reinstall|update|turn|switch|unplug|plug|check|make sure|try|keep|"
-            r"remove|close|reopen|charge|connect|disconnect|allow|enable|disable|move|set up|"
-            r"go to|log out|sign out|clear|wait)\b|\btry again\b",
-        ),
-    ]
-)
 # A quantity in the question ("a 700W hair dryer", "150 kg", "86% health") wants a figure in the
 # same unit.
 _QUANTITY = re.compile(
@@ -250,8 +187,10 @@ class Grounder:
         brand_terms: Iterable[str] = (),
         products: Iterable[str] = (),
         uncovered: UncoveredTopics | None = None,
+        kinds: Sequence[AnswerKind] = (),
     ) -> None:
         self.embedder = embedder
+        self.kinds = tuple(kinds)  # what a question may ask for (prompts/answer_kinds.toml)
         self.uncovered = uncovered or UncoveredTopics([], [])
         names = {normalise(p) for p in products if p.strip()}
         self._product_pattern = _any_of(names)
@@ -374,7 +313,7 @@ class Grounder:
         filed = self.terms(" ".join(self.glossary.headings(asking)))
         total = sum(terms.values()) or sum(extra.values()) or 1.0
         plain_q = normalise(asked)
-        wanted = [answer for asks, answer in _ANSWER_TYPES if asks.search(plain_q)]
+        wanted = [kind.answer for kind in self.kinds if kind.asked_by(plain_q)]
         wanted += _quantities(plain_q) + _existence(plain_q)
         # Preferred, not required: "keep them out of the rain" answers "ok to use it in the
         # rain?" without the verb, so a sentence lacking it is no incomplete answer.
@@ -507,6 +446,26 @@ class Grounder:
             if self.answers(part or question, evidence, language):
                 return True
         return False
+
+    def gap(self, question: str, sources: Sequence[Source], language: str = "en") -> str:
+        """Say what the knowledge base lacks for `question`, for the reviewer: the asking
+        part's rarest words that the best passage sentence does not have (words the knowledge
+        base never uses first)."""
+        asking = asking_part(question)
+        terms = self.terms(asking, language)
+        best = self.evidence(question, sources, language)
+        have = (best[0].covered | best[0].related) if best else frozenset()
+        missing = sorted(
+            (t for t in terms if t not in have and not t.isdigit()),
+            key=lambda t: (self._df.get(t, 0) > 0, -terms[t]),
+        )[:3]
+        said: list[str] = []
+        for word in words(asking):
+            if stems([word])[0] in missing and word not in said:
+                said.append(word)
+        if not said:
+            return "the knowledge base has no passage that answers this"
+        return "the knowledge base says nothing about " + ", ".join(f"“{w}”" for w in said)
 
     def _vectors(self, texts: list[str]) -> list[np.ndarray]:
         todo = list(dict.fromkeys(t for t in texts if t not in self._cache))

@@ -63,6 +63,17 @@ def violations(
     return problems
 
 
+def stated_facts(text: str, mention: Mention) -> list[str]:
+    """Return the figures, links and addresses `text` states that the mention did not say."""
+    # What a holding reply may not contain: it says the team is checking, so any figure or link
+    # in it is a claim from somewhere, and the drafter said it took none from the passages.
+    said = mention.text.casefold()
+    found = sorted(n for n in numbers(_without_handles(text)) if n not in numbers(mention.text))
+    links = URL.findall(text) + EMAIL.findall(text)
+    found += [x for x in links if x.casefold().rstrip(".,!?)") not in said]
+    return found
+
+
 def _shares_run(text: str, secret: str, run: int = 8) -> bool:
     """Return True if `text` contains `run` consecutive words of `secret`."""
     words = re.findall(r"\w+", text.casefold())

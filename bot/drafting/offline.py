@@ -188,7 +188,8 @@ class OfflineDrafter:
             pieces = [p for p in pieces if p.keep == 0] or pieces[:1]
         handle = f"@{mention.author.lstrip('@')} " if mention.author else ""
         text = _fit(handle, _once(pieces))
-        return Draft(text=text, sources=tuple(sources), origin=self.origin, note=note)
+        holding = note is not None
+        return Draft(text, tuple(sources), self.origin, note=note, holding=holding)
 
     def _complaints_route(self, mention: Mention, evidence: Sequence[Evidence]) -> Evidence | None:
         """For a complaint about how we handled the writer (a promise broken, nobody called

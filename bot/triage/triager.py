@@ -248,9 +248,10 @@ class RuleTriager:
             ),
         )
 
-    def mark_out_of_kb(self, triage: Triage) -> Triage:
-        """Return `triage` escalated because the knowledge base cannot answer the question."""
-        reason = "the knowledge base has no answer; holding reply only"
+    def mark_out_of_kb(self, triage: Triage, gap: str | None = None) -> Triage:
+        """Return `triage` escalated because the knowledge base cannot answer the question;
+        `gap` says what it lacks ("the knowledge base says nothing about …")."""
+        reason = f"{gap or 'the knowledge base has no answer'}; holding reply only"
         return dataclasses.replace(
             triage,
             flags=triage.flags | {Flag.OUT_OF_KB},

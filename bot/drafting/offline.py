@@ -130,6 +130,8 @@ class OfflineDrafter:
                 for e in evidence
                 if not _quotes(mention.text, e.sentence) and not self.grounder.only_names(e)
             ]
+            if self.grounder.unfamiliar(mention.text, triage.language):
+                unquoted = []  # about something the knowledge base does not cover
             facts = select(unquoted, 1)
             fact = None
             route = self._complaints_route(mention, evidence)

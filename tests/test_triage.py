@@ -440,3 +440,22 @@ def test_a_problem_inside_a_condition_is_asked_about_not_reported(
 def test_harm_in_progress_to_money_or_identity_is_urgent(triager: RuleTriager, text: str) -> None:
     t = assess(triager, text)
     assert Flag.SAFETY in t.flags and t.priority is Priority.URGENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "someone else logged into my profile overnight and I can't get back in",
+        "somebody is in my account right now, my payout details changed",
+        "I filled in my login details on a page that looked like yours but was fake",
+    ],
+)
+def test_an_account_someone_else_is_in_is_harm_in_progress(core, text: str) -> None:
+    # Like a stolen card: harm to the customer's money or identity that is happening now.
+    triage = core.triager.assess(Mention(id="a1", text=text))
+    assert triage.priority is Priority.URGENT and triage.escalate
+
+
+def test_a_question_whether_a_message_is_really_ours_is_no_incident(core) -> None:
+    triage = core.triager.assess(Mention(id="a2", text="is this text message really from you?"))
+    assert triage.priority is not Priority.URGENT

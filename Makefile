@@ -54,6 +54,10 @@ eval: $(STAMP)
 		--brand Oskvelt --handle oskvelt --data-dir .bot-data/eval-oskvelt
 	$(BIN)/bot eval --knowledge tests/fixtures/kb_sixth --input tests/fixtures/kb_sixth_labelled.jsonl \
 		--brand Varnhoek --handle varnhoek --data-dir .bot-data/eval-varnhoek
+	$(BIN)/bot eval --knowledge tests/fixtures/kb_seventh --input tests/fixtures/kb_seventh_labelled.jsonl \
+		--brand Quillbrook --handle quillbrook --data-dir .bot-data/eval-quillbrook
+	$(BIN)/bot eval --knowledge tests/fixtures/kb_eighth --input tests/fixtures/kb_eighth_labelled.jsonl \
+		--brand "Tarnfield Fitness" --handle tarnfield --data-dir .bot-data/eval-tarnfield
 
 clean:
 	rm -rf $(VENV) .bot-data

@@ -7,8 +7,9 @@ import pytest
 from bot.domain import Flag, Mention
 from bot.drafting.kinds import AnswerKindError, load_answer_kinds
 from bot.evaluation import quotes_knowledge
+from tests.conftest import ROOT
 
-KINDS = {k.name: k for k in load_answer_kinds(Path("prompts/answer_kinds.toml"))}
+KINDS = {k.name: k for k in load_answer_kinds(ROOT / "prompts" / "answer_kinds.toml")}
 
 
 @pytest.mark.parametrize(

@@ -85,7 +85,8 @@ class OfflineDrafter:
         if not triage.should_reply:
             return None
         seed = mention.id + (f"/{instruction}" if instruction else "")
-        say = lambda slot: self.phrases.pick(triage.language, slot, seed)  # noqa: E731
+        voice = self.phrases.voice(triage.language)  # the mention's language, or English
+        say = lambda slot: self.phrases.pick(voice, slot, seed)  # noqa: E731
         evidence = self.grounder.evidence(mention.text, sources, triage.language)
         answerable = self.grounder.can_answer(mention.text, sources, triage.language)
         evidence = self._usable(evidence, mention, triage)
@@ -287,7 +288,7 @@ class OfflineDrafter:
         if sentence[-1:] not in ".!?":
             sentence += "."
         if evidence.source.kind is SourceKind.REVIEW:
-            lead = self.phrases.pick(triage.language, "review_lead", seed)
+            lead = self.phrases.pick(self.phrases.voice(triage.language), "review_lead", seed)
             body = re.sub(r"^[^:]{1,60}\(\d/5\):\s*", "", sentence)
             sentence = f"{lead} “{body}”"
         return _Piece(sentence, keep, shorten=True, focus=evidence.covered)

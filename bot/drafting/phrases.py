@@ -27,6 +27,12 @@ class Phrases:
     by_language: dict[str, dict[str, tuple[str, ...]]]
     brand: str
 
+    def voice(self, language: str) -> str:
+        """Return the language a draft's phrases are written in: `language` when its bank has
+        every slot, else English. One draft never mixes two banks' languages."""
+        bank = self.by_language.get(language, {})
+        return language if all(bank.get(slot) for slot in SLOTS) else "en"
+
     def pick(self, language: str, slot: str, seed: str) -> str:
         """Return one phrase for `slot`, stable for a given seed, in `language` or English."""
         bank = self.by_language.get(language) or self.by_language["en"]

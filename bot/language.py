@@ -68,7 +68,6 @@ class LanguageDetector:
     ) -> None:
         """Build the lingua detector (~0.1 s and ~30 MB: build one, at the composition root)."""
         codes = list(dict.fromkeys([*languages, *OTHER_LANGUAGES]))
-        self._codes = tuple(codes)
         self._function_words = {
             c: frozenset(_FUNCTION_WORDS[c]) for c in codes if c in _FUNCTION_WORDS
         }
@@ -102,11 +101,8 @@ class LanguageDetector:
         if picked not in self._function_words:
             return picked  # no list to weigh it with (Romanian, Polish…): lingua decides
         tokens = [t.casefold().replace("’", "'") for t in _TOKEN.findall(text)]
-        own: dict[str, int] = {}
-        for code in self._codes:
-            words = self._function_words.get(code)
-            if words is not None:
-                own[code] = sum(1 for t in tokens if t in words)
+        lists = self._function_words.items()
+        own = {code: sum(t in words for t in tokens) for code, words in lists}
         best = max(own, key=lambda c: own[c])
         if best != picked and own[best] >= own.get(picked, 0) + FUNCTION_WORD_MARGIN:
             return best

@@ -269,7 +269,9 @@ class Grounder:
         knowledge base's language, where an unknown word means an unknown topic."""
         return self.unfamiliar_share(text, language) >= UNFAMILIAR
 
-    @lru_cache(maxsize=20_000)  # noqa: B019 - one Grounder per process
+    # Asked up to three times per mention (pipeline, drafter, complaint path). The cache keeps
+    # its Grounder alive, which is fine: a process builds one per knowledge base.
+    @lru_cache(maxsize=20_000)  # noqa: B019
     def unfamiliar_share(self, text: str, language: str = "en") -> float:
         """Return the surprisal-weighted share of `text`'s content words the KB never uses."""
         if language != "en":

@@ -68,7 +68,8 @@ def stated_facts(text: str, mention: Mention) -> list[str]:
     # What a holding reply may not contain: it says the team is checking, so any figure or link
     # in it is a claim from somewhere, and the drafter said it took none from the passages.
     said = mention.text.casefold()
-    found = sorted(n for n in numbers(_without_handles(text)) if n not in numbers(mention.text))
+    given = numbers(mention.text)
+    found = sorted(n for n in numbers(_without_handles(text)) if n not in given)
     links = URL.findall(text) + EMAIL.findall(text)
     found += [x for x in links if x.casefold().rstrip(".,!?)") not in said]
     return found

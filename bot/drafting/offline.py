@@ -9,7 +9,7 @@ the question the reply is a holding reply and the mention is escalated instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -150,7 +150,7 @@ class OfflineDrafter:
             if route is not None or (
                 relevant and facts[0].coverage >= floor and facts[0].similarity >= 0.2
             ):
-                fact = self._fact(_what_happens_next(facts[0], unquoted), triage, seed, keep=0)
+                fact = self._fact(_what_happens_next(facts[0], unquoted), say, keep=0)
                 pieces.append(fact)
             # When the policy line itself says where to go, the DM ask is the part to let go.
             dm_keep = 2 if fact is not None and _CONTACT.search(fact.text) else 0
@@ -165,14 +165,14 @@ class OfflineDrafter:
             # Two questions need two answers; an extra sentence for one question is optional.
             asked = len(subquestions(mention.text))
             for i, answer in enumerate(facts):
-                piece = self._fact(answer, triage, seed, keep=0 if i < asked else 2)
+                piece = self._fact(answer, say, keep=0 if i < asked else 2)
                 # "If I delete my account, do I lose my registration?": when the answer must
                 # be cut, keep the part about what is asked, not about the condition.
                 piece.focus = piece.focus - _condition_stems(mention.text) or piece.focus
                 pieces.append(piece)
                 instead = self._instead(answer, evidence, facts)
                 if instead is not None:
-                    pieces.append(self._fact(instead, triage, seed, keep=1))
+                    pieces.append(self._fact(instead, say, keep=1))
             if facts and any(self.bad_news.search(f.sentence) for f in facts):
                 pieces[0] = _Piece(say("question_open_plain"), 3)
                 closer = "closer_plain"
@@ -283,12 +283,14 @@ class OfflineDrafter:
                 return e
         return None
 
-    def _fact(self, evidence: Evidence, triage: Triage, seed: str, keep: int) -> _Piece:
+    @staticmethod
+    def _fact(evidence: Evidence, say: Callable[[str], str], keep: int) -> _Piece:
+        """A quoted fact; `say` picks the draft's phrases (a review's lead-in)."""
         sentence = _with_next(evidence).strip()
         if sentence[-1:] not in ".!?":
             sentence += "."
         if evidence.source.kind is SourceKind.REVIEW:
-            lead = self.phrases.pick(self.phrases.voice(triage.language), "review_lead", seed)
+            lead = say("review_lead")
             body = re.sub(r"^[^:]{1,60}\(\d/5\):\s*", "", sentence)
             sentence = f"{lead} “{body}”"
         return _Piece(sentence, keep, shorten=True, focus=evidence.covered)

@@ -61,6 +61,9 @@ class Mention:
     followers: int | None = None
     created_at: datetime | None = None
     url: str | None = None
+    # What the network needs to answer in the right thread, beyond the id: Bluesky's root and
+    # parent uri/cid, Mastodon's visibility, Reddit's thing kind. Never shown, never hashed.
+    reply_ref: dict[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def key(self) -> tuple[str, str]:

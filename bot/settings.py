@@ -88,6 +88,48 @@ class Settings(BaseSettings):
     x_search_query: str | None = Field(None, validation_alias=AliasChoices("X_SEARCH_QUERY"))
     x_api_url: str = Field("https://api.twitter.com", validation_alias=AliasChoices("X_API_URL"))
     x_poll_seconds: float = Field(60.0, gt=0, validation_alias=AliasChoices("X_POLL_SECONDS"))
+    # Bluesky (atproto): an app password of the brand's account
+    bluesky_handle: str | None = Field(None, validation_alias=AliasChoices("BLUESKY_HANDLE"))
+    bluesky_app_password: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("BLUESKY_APP_PASSWORD")
+    )
+    bluesky_service_url: str = Field(
+        "https://bsky.social", validation_alias=AliasChoices("BLUESKY_SERVICE_URL")
+    )
+    bluesky_poll_seconds: float = Field(
+        60.0, gt=0, validation_alias=AliasChoices("BLUESKY_POLL_SECONDS")
+    )
+    # Mastodon (Mastodon.py): the brand account's access token on its instance
+    mastodon_api_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("MASTODON_API_BASE_URL")
+    )
+    mastodon_access_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("MASTODON_ACCESS_TOKEN")
+    )
+    mastodon_poll_seconds: float = Field(
+        60.0, gt=0, validation_alias=AliasChoices("MASTODON_POLL_SECONDS")
+    )
+    # Reddit (praw): a "script" app of the brand's account
+    reddit_client_id: str | None = Field(None, validation_alias=AliasChoices("REDDIT_CLIENT_ID"))
+    reddit_client_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("REDDIT_CLIENT_SECRET")
+    )
+    reddit_username: str | None = Field(None, validation_alias=AliasChoices("REDDIT_USERNAME"))
+    reddit_password: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("REDDIT_PASSWORD")
+    )
+    reddit_user_agent: str | None = Field(None, validation_alias=AliasChoices("REDDIT_USER_AGENT"))
+    reddit_subreddits: str = Field("", validation_alias=AliasChoices("REDDIT_SUBREDDITS"))
+    reddit_search_query: str | None = Field(
+        None, validation_alias=AliasChoices("REDDIT_SEARCH_QUERY")
+    )
+    reddit_oauth_url: str = Field(
+        "https://oauth.reddit.com", validation_alias=AliasChoices("REDDIT_OAUTH_URL")
+    )
+    reddit_url: str = Field("https://www.reddit.com", validation_alias=AliasChoices("REDDIT_URL"))
+    reddit_poll_seconds: float = Field(
+        60.0, gt=0, validation_alias=AliasChoices("REDDIT_POLL_SECONDS")
+    )
     claim_seconds: float = Field(120.0, gt=0, validation_alias=AliasChoices("BOT_CLAIM_SECONDS"))
     claim_batch: int = Field(50, ge=1, le=1000, validation_alias=AliasChoices("BOT_CLAIM_BATCH"))
 
@@ -102,6 +144,28 @@ class Settings(BaseSettings):
             (self.x_api_key, self.x_api_secret, self.x_access_token, self.x_access_token_secret)
         )
 
+    @property
+    def bluesky_configured(self) -> bool:
+        return bool(self.bluesky_handle and self.bluesky_app_password)
+
+    @property
+    def mastodon_configured(self) -> bool:
+        return bool(self.mastodon_api_base_url and self.mastodon_access_token)
+
+    @property
+    def reddit_configured(self) -> bool:
+        return bool(
+            self.reddit_client_id
+            and self.reddit_client_secret
+            and self.reddit_username
+            and self.reddit_password
+        )
+
+    @property
+    def reddit_subreddit_list(self) -> list[str]:
+        names = (name.strip().removeprefix("r/") for name in self.reddit_subreddits.split(","))
+        return [name for name in names if name]
+
     @field_validator(
         "slack_bot_token",
         "slack_app_token",
@@ -112,6 +176,10 @@ class Settings(BaseSettings):
         "x_api_secret",
         "x_access_token",
         "x_access_token_secret",
+        "bluesky_app_password",
+        "mastodon_access_token",
+        "reddit_client_secret",
+        "reddit_password",
     )
     @classmethod
     def _real_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -198,7 +266,18 @@ class Settings(BaseSettings):
             raise ValueError("is a placeholder; set a real key or leave it unset")
         return value
 
-    @field_validator("database_url", "openai_base_url", "openai_embedding_model", "x_search_query")
+    @field_validator(
+        "database_url",
+        "openai_base_url",
+        "openai_embedding_model",
+        "x_search_query",
+        "bluesky_handle",
+        "mastodon_api_base_url",
+        "reddit_client_id",
+        "reddit_username",
+        "reddit_user_agent",
+        "reddit_search_query",
+    )
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None

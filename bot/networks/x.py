@@ -14,7 +14,7 @@ reported as failed, the account's recent replies are searched for one to the sam
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -23,21 +23,17 @@ import requests
 import tweepy
 
 from bot.domain import Mention
+from bot.networks import base
+from bot.networks.base import KnownIds, RateLimited
 from bot.review import PostResult, PublishError
 
 log = logging.getLogger(__name__)
 
 X_HOST = "https://api.twitter.com"
+MENTIONS_CURSOR = "x:mentions:since_id"
+SEARCH_CURSOR = "x:search:since_id"
 REPLYABLE = "x"  # mentions and quotes of the account: the API may reply to these
 SEARCH = "x_search"  # found by keyword search: open on X, the API may not reply
-
-
-class RateLimited(Exception):
-    """X said 429; nothing more should be asked before `reset_at`."""
-
-    def __init__(self, reset_at: datetime) -> None:
-        super().__init__(f"rate-limited until {reset_at:%H:%M:%S} UTC")
-        self.reset_at = reset_at
 
 
 class HostRewritingSession(requests.Session):
@@ -101,6 +97,20 @@ class XClient:
         self._me: str | None = None
 
     # -- reading -----------------------------------------------------------------------------
+
+    label = "X"
+    cursor_names = (MENTIONS_CURSOR, SEARCH_CURSOR)
+
+    def poll(self, cursors: Mapping[str, str | None], known: KnownIds) -> base.Fetched:
+        """The poller's port: since_id cursors in, mentions and the newest ids out."""
+        fetched = self.fetch(cursors.get(MENTIONS_CURSOR), cursors.get(SEARCH_CURSOR))
+        moved = {MENTIONS_CURSOR: fetched.newest_id, SEARCH_CURSOR: fetched.search_newest_id}
+        return base.Fetched(
+            fetched.mentions,
+            {name: value for name, value in moved.items() if value},
+            fetched.rate_limited_until,
+            fetched.remaining,
+        )
 
     def account_id(self) -> str:
         if self._me is None:

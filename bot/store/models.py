@@ -42,6 +42,7 @@ class MentionRow(Base):
     author: Mapped[str | None] = mapped_column(String(200))
     followers: Mapped[int | None] = mapped_column(Integer)
     url: Mapped[str | None] = mapped_column(String(2000))
+    reply_ref: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     status: Mapped[str] = mapped_column(String(20), default=Status.NEW.value, index=True)
@@ -89,6 +90,7 @@ class MentionRow(Base):
             followers=self.followers,
             created_at=self.created_at,
             url=self.url,
+            reply_ref=dict(self.reply_ref or {}),
         )
 
 
@@ -130,7 +132,7 @@ class CursorRow(Base):
     __tablename__ = "cursors"
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(Text)  # a since_id, or a login session (JSON)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 

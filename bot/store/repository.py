@@ -8,7 +8,7 @@ mention forward; the loser learns it and the caller tells the user.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -174,6 +174,7 @@ class Store:
                 author=mention.author,
                 followers=mention.followers,
                 url=mention.url,
+                reply_ref=dict(mention.reply_ref) or None,
                 created_at=mention.created_at,
             )
             session.add(row)
@@ -183,6 +184,16 @@ class Store:
                 session.rollback()
                 return None
             return row.id
+
+    def known_ids(self, network: str, ids: Collection[str]) -> set[str]:
+        """Return which of `ids` on `network` are stored already."""
+        if not ids:
+            return set()
+        with self._session() as session:
+            query = select(MentionRow.external_id).where(
+                MentionRow.network == network, MentionRow.external_id.in_(list(ids))
+            )
+            return set(session.scalars(query).all())
 
     def add_mentions(self, mentions: Iterable[Mention]) -> list[tuple[Mention, int]]:
         """Store the mentions not stored yet; return those with their new row ids."""

@@ -67,7 +67,10 @@ def _settings(**overrides: Any) -> Settings:
         stream=sys.stderr,
     )
     # Third-party clients log request headers (tokens) at DEBUG; never let them.
-    for noisy in ("httpx", "httpcore", "urllib3", "chromadb", "tweepy", "openai", "bm25s"):
+    for noisy in (
+        *("httpx", "httpcore", "urllib3", "chromadb", "tweepy", "openai", "bm25s"),
+        *("atproto", "atproto_client", "mastodon", "praw", "prawcore"),
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     return settings
 
@@ -108,7 +111,10 @@ def _core(settings: Settings, quiet: bool = False, offline: bool = False) -> con
     return core
 
 
-def _read(path: Path) -> tuple[list[Line], list[LineError]]:
+def _read(path: Path, scoring: bool = False) -> tuple[list[Line], list[LineError]]:
+    """Read a mention file. `scoring` (`bot draft` and the eval commands, which owe a result
+    per line) keeps a line whose author is not a valid handle, without the author, and says so;
+    commands that store mentions refuse the line."""
     try:
         handle = path.open(encoding="utf-8")
     except OSError as exc:
@@ -117,10 +123,16 @@ def _read(path: Path) -> tuple[list[Line], list[LineError]]:
     lines: list[Line] = []
     errors: list[LineError] = []
     with handle:
-        for item in read_lines(handle):
+        for item in read_lines(handle, drop_bad_authors=scoring):
             (errors if isinstance(item, LineError) else lines).append(item)  # type: ignore[arg-type]
     for problem in errors:
         err.print(f"[red]{escape(str(path))}:{problem.line}:[/] {escape(problem.message)}")
+    for line in lines:
+        if line.mention.author is None and line.raw.get("author"):
+            err.print(
+                f"[yellow]{escape(str(path))}:{line.line}:[/] author: not a valid handle "
+                "(letters, digits and . _ - @ only); the line is kept without it"
+            )
     return lines, errors
 
 
@@ -157,7 +169,7 @@ def draft(
     settings = _settings(
         knowledge_dir=knowledge, data_dir=data_dir, brand_name=brand, brand_handle=handle
     )
-    lines, errors = _read(input)
+    lines, errors = _read(input, scoring=True)
     core = _core(settings, quiet=True, offline=offline)
     outcomes = core.pipeline.process_many([line.mention for line in lines])
     with output.open("w", encoding="utf-8") as sink:
@@ -190,7 +202,7 @@ def eval_(
     settings = _settings(
         knowledge_dir=knowledge, data_dir=data_dir, brand_name=brand, brand_handle=handle
     )
-    lines, errors = _read(input)
+    lines, errors = _read(input, scoring=True)
     core = _core(settings, quiet=True, offline=offline)
     outcomes = core.pipeline.process_many([line.mention for line in lines])
     card = score((o, line.raw.get("expect", {})) for o, line in zip(outcomes, lines, strict=True))
@@ -251,7 +263,7 @@ def triage_eval(
         err.print("nothing to score")
     reports, malformed = [], 0
     for kind, path in sets:
-        lines, errors = _read(path)
+        lines, errors = _read(path, scoring=True)
         malformed += len(errors)
         reports.append(evaluate(str(path), kind, lines, triager.assess))
     missed = [f"{r.name}: {key}" for r in reports for key in r.missed_bars]
@@ -298,7 +310,7 @@ def _off_topic(core: container.Core, directory: Path) -> Metric:
     mentions: list[Mention] = []
     files = [*directory.glob("customer_tweets*.jsonl"), *directory.glob("airline_tweets*.jsonl")]
     for path in sorted(files):
-        found, _errors = _read(path)
+        found, _errors = _read(path, scoring=True)
         mentions.extend(line.mention for line in found)
     outcomes: list[Outcome] = []
     for begin in range(0, len(mentions), 100):

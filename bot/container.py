@@ -25,6 +25,8 @@ from bot.knowledge.loader import product_names
 from bot.knowledge.retriever import HybridRetriever
 from bot.knowledge.topics import UncoveredTopics
 from bot.language import LanguageDetector
+from bot.networks.base import MentionSource, NetworkAdapter, StoredValue
+from bot.networks.rules import ReplyRules
 from bot.pipeline import Pipeline
 from bot.ports import Embedder
 from bot.publishers import OutboxPublisher
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
     from slack_bolt import App
 
     from bot.domain import Draft
-    from bot.networks.poller import XPoller
+    from bot.networks.poller import NetworkPoller
     from bot.networks.x import XClient
     from bot.runtime import Runner
     from bot.slack.cards import CardDesk
@@ -206,6 +208,18 @@ def build_store(settings: Settings) -> Store:
     return Store(make_engine(settings.sqlalchemy_url))
 
 
+@dataclass
+class Networks:
+    """Every configured network: its adapter (a mention source and a reply publisher), keyed by
+    the `Mention.network` values it answers for, and the reply rules with the limits it learnt.
+    A network with no credentials is simply absent."""
+
+    adapters: dict[str, NetworkAdapter] = field(default_factory=dict)  # network → adapter
+    intervals: dict[str, float] = field(default_factory=dict)  # label → poll seconds
+    rules: ReplyRules = field(default_factory=ReplyRules)
+    x: XClient | None = None
+
+
 def build_x(settings: Settings) -> XClient | None:
     """The X adapter when X credentials are set."""
     if not settings.x_configured:
@@ -225,28 +239,98 @@ def build_x(settings: Settings) -> XClient | None:
     )
 
 
-def build_publisher(settings: Settings, x: XClient | None = None) -> ReplyPublisher:
-    """X replies go to X when it can post; everything else (and X without keys) to the outbox."""
+def build_networks(settings: Settings, store: Store) -> Networks:
+    """Build the adapter of every network whose settings are filled in."""
+    found = Networks(x=build_x(settings))
+    limits: dict[str, int] = {}
+    if found.x is not None:
+        routes = ["x", "x_search"] if settings.x_can_post else []
+        found.adapters.update(dict.fromkeys(routes, found.x))
+        found.intervals["X"] = settings.x_poll_seconds
+    if settings.bluesky_configured:
+        from bot.networks.bluesky import BlueskyClient
+
+        assert settings.bluesky_handle and settings.bluesky_app_password
+        found.adapters["bluesky"] = BlueskyClient(
+            settings.bluesky_handle,
+            settings.bluesky_app_password.get_secret_value(),
+            settings.bluesky_service_url,
+            session=StoredValue(store, "bluesky:session"),
+        )
+        found.intervals["Bluesky"] = settings.bluesky_poll_seconds
+    if settings.mastodon_configured:
+        from bot.networks.mastodon import MastodonClient
+
+        assert settings.mastodon_api_base_url and settings.mastodon_access_token
+        mastodon = MastodonClient(
+            settings.mastodon_api_base_url, settings.mastodon_access_token.get_secret_value()
+        )
+        found.adapters["mastodon"] = mastodon
+        found.intervals["Mastodon"] = settings.mastodon_poll_seconds
+        limits["mastodon"] = mastodon.max_characters()
+    if settings.reddit_configured:
+        from bot.networks.reddit import RedditClient
+
+        assert settings.reddit_client_id and settings.reddit_client_secret
+        assert settings.reddit_username and settings.reddit_password
+        found.adapters["reddit"] = RedditClient(
+            settings.reddit_client_id,
+            settings.reddit_client_secret.get_secret_value(),
+            settings.reddit_username,
+            settings.reddit_password.get_secret_value(),
+            user_agent=settings.reddit_user_agent,
+            subreddits=settings.reddit_subreddit_list,
+            search_query=settings.reddit_search_query,
+            oauth_url=settings.reddit_oauth_url,
+            reddit_url=settings.reddit_url,
+        )
+        found.intervals["Reddit"] = settings.reddit_poll_seconds
+    found.rules = ReplyRules(limits)
+    return found
+
+
+def build_publisher(settings: Settings, networks: Networks | None = None) -> ReplyPublisher:
+    """Each network's replies go to its adapter; anything without one (feeds, X read-only) to
+    the outbox."""
     from bot.publishers import RoutingPublisher
 
     outbox = OutboxPublisher(settings.data_dir / "outbox.jsonl")
-    x = x or build_x(settings)
-    if x is None or not settings.x_can_post:
+    routes = networks.adapters if networks is not None else {}
+    if not routes:
         return outbox
-    return RoutingPublisher({"x": x, "x_search": x}, outbox)
+    return RoutingPublisher(dict(routes), outbox)
 
 
-def build_sources(settings: Settings, store: Store, x: XClient | None = None) -> list[XPoller]:
-    from bot.networks.poller import XPoller
+def build_sources(store: Store, networks: Networks) -> list[NetworkPoller]:
+    """One poller per configured network, each on its own interval."""
+    from bot.networks.poller import NetworkPoller
 
-    x = x or build_x(settings)
-    return [XPoller(x, store, settings.x_poll_seconds)] if x is not None else []
+    sources: list[MentionSource] = [networks.x] if networks.x is not None else []
+    sources += [a for n, a in networks.adapters.items() if n not in ("x", "x_search")]
+    return [NetworkPoller(source, store, networks.intervals[source.label]) for source in sources]
+
+
+_ALL_NETWORKS = ("X", "Bluesky", "Mastodon", "Reddit")
+
+
+def network_status(pollers: list[NetworkPoller]) -> list[str]:
+    """One line per network for `/mentions status`: its poller's state, or why it is off."""
+    lines = {poller.label: poller.status() for poller in pollers}
+    return [lines.get(label, f"{label}: off (no credentials set)") for label in _ALL_NETWORKS]
 
 
 def build_review(
-    core: Core, store: Store, publisher: ReplyPublisher | None = None
+    core: Core,
+    store: Store,
+    publisher: ReplyPublisher | None = None,
+    rules: ReplyRules | None = None,
 ) -> ReviewService:
-    return ReviewService(store, publisher or build_publisher(core.settings), redraft=core.redraft)
+    return ReviewService(
+        store,
+        publisher or build_publisher(core.settings),
+        redraft=core.redraft,
+        rules=rules or ReplyRules(),
+    )
 
 
 @dataclass
@@ -273,11 +357,18 @@ def build_slack(
     settings.require_slack(socket_mode)
     assert settings.slack_bot_token and settings.slack_review_channel  # checked just above
     client = build_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-    x = build_x(settings)
-    review = build_review(core, store, publisher or build_publisher(settings, x))
-    desk = CardDesk(client, store, settings.slack_review_channel, settings.slack_oncall_group)
+    networks = build_networks(settings, store)
+    publisher = publisher or build_publisher(settings, networks)
+    review = build_review(core, store, publisher, networks.rules)
+    desk = CardDesk(
+        client,
+        store,
+        settings.slack_review_channel,
+        settings.slack_oncall_group,
+        rules=networks.rules,
+    )
     users, groups = settings.approver_ids
-    sources = build_sources(settings, store, x)
+    sources = build_sources(store, networks)
     deps = SlackDeps(
         store=store,
         review=review,
@@ -286,7 +377,7 @@ def build_slack(
         expert_channel=settings.slack_expert_channel,
         knowledge_dir=settings.knowledge_dir,
         on_knowledge_changed=core.reload_knowledge,
-        status=lambda: [source.status() for source in sources],
+        status=lambda: network_status(sources),
     )
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
@@ -306,12 +397,22 @@ def build_worker(core: Core, store: Store) -> Runner:
         from bot.slack.app import build_client
         from bot.slack.cards import CardDesk
 
+    networks = build_networks(settings, store)
+    if settings.slack_bot_token and settings.slack_review_channel:
+        from bot.slack.app import build_client
+        from bot.slack.cards import CardDesk
+
         client = build_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-        desk = CardDesk(client, store, settings.slack_review_channel, settings.slack_oncall_group)
-    x = build_x(settings)
-    review = build_review(core, store, build_publisher(settings, x))
+        desk = CardDesk(
+            client,
+            store,
+            settings.slack_review_channel,
+            settings.slack_oncall_group,
+            rules=networks.rules,
+        )
+    review = build_review(core, store, build_publisher(settings, networks), networks.rules)
     lease = timedelta(seconds=settings.claim_seconds)
-    sources = build_sources(settings, store, x)
+    sources = build_sources(store, networks)
     return Runner(core.pipeline, store, desk, review, sources, lease, settings.claim_batch)
 
 

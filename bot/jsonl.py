@@ -13,9 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from bot.domain import Mention
+from bot.networks.rules import normalise_handle, safe_handle
 
 
 class MentionIn(BaseModel):
@@ -25,11 +33,11 @@ class MentionIn(BaseModel):
 
     id: str = Field(min_length=1, max_length=200)
     text: str = Field(min_length=1, max_length=10_000)
+    network: str | None = Field(None, max_length=40)  # before author: the handle rule needs it
     author: str | None = Field(None, max_length=200)
     followers: int | None = Field(None, ge=0)
     created_at: datetime | None = None
     url: str | None = Field(None, max_length=2_000)
-    network: str | None = Field(None, max_length=40)
 
     @field_validator("id", mode="before")
     @classmethod
@@ -39,8 +47,22 @@ class MentionIn(BaseModel):
 
     @field_validator("author")
     @classmethod
-    def _strip_at(cls, value: str | None) -> str | None:
-        return value.lstrip("@") or None if value else None
+    def _valid_handle(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Accept the handle as its network writes it ("@name", "u/name", "@user@instance");
+        refuse anything that could be markup, so `<!channel>` never becomes "@<!channel>"."""
+        if not value:
+            return None
+        default = (info.context or {}).get("network", "jsonl")
+        network = str(info.data.get("network") or default).lower()
+        handle = normalise_handle(network, value)
+        if not handle or not safe_handle(handle):
+            if (info.context or {}).get("drop_bad_authors"):
+                return None  # scoring a labelled set: the text matters, not who wrote it
+            raise ValueError(
+                "is not a valid handle: letters, digits and . _ - @ only, at most 100, "
+                "without spaces or markup"
+            )
+        return handle
 
     def to_mention(self, default_network: str = "jsonl") -> Mention:
         return Mention(
@@ -79,12 +101,21 @@ def describe(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def parse_mention(data: Any, default_network: str = "jsonl") -> Mention:
-    """Validate one decoded JSON value as a mention (raises ValidationError)."""
-    return MentionIn.model_validate(data).to_mention(default_network)
+def parse_mention(
+    data: Any, default_network: str = "jsonl", drop_bad_authors: bool = False
+) -> Mention:
+    """Validate one decoded JSON value as a mention (raises ValidationError).
+
+    `drop_bad_authors` keeps a line whose author is not a valid handle, without the author:
+    for scoring labelled sets (real exports carry mangled handles), never for storing.
+    """
+    context = {"network": default_network, "drop_bad_authors": drop_bad_authors}
+    return MentionIn.model_validate(data, context=context).to_mention(default_network)
 
 
-def read_lines(lines: Iterable[str], default_network: str = "jsonl") -> Iterator[Line | LineError]:
+def read_lines(
+    lines: Iterable[str], default_network: str = "jsonl", drop_bad_authors: bool = False
+) -> Iterator[Line | LineError]:
     """Yield a Line per valid line and a LineError per malformed one, numbered from 1."""
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
@@ -98,7 +129,7 @@ def read_lines(lines: Iterable[str], default_network: str = "jsonl") -> Iterator
             yield LineError(number, "expected a JSON object")
             continue
         try:
-            mention = parse_mention(data, default_network)
+            mention = parse_mention(data, default_network, drop_bad_authors)
         except ValidationError as exc:
             yield LineError(number, describe(exc))
             continue

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot.domain import Draft, Mention, Status
-from bot.drafting.guards import MAX_CHARS
+from bot.networks.rules import RULES, ReplyRules
 from bot.store import MentionRecord, Store
 
 log = logging.getLogger(__name__)
@@ -79,17 +79,30 @@ class ReviewService:
         publisher: ReplyPublisher,
         redraft: Redrafter | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        rules: ReplyRules = RULES,
     ) -> None:
         self.store = store
         self.publisher = publisher
         self.redraft = redraft
         self.clock = clock
+        self.rules = rules
+
+    def check(self, mention: Mention, text: str) -> str | None:
+        """Return why `text` cannot go out as a reply to `mention`, or None.
+
+        The one check every path to the public goes through (Approve, Edit, Regenerate, an
+        expert's answer), before anything is stored or posted: the network's own length rule.
+        """
+        return self.rules.check(mention.network, text.strip())
 
     def approve(self, row_id: int, user: str) -> ActionResult:
         """Claim the mention for posting, post the latest draft once, record the link."""
         record = self.store.get(row_id)
         if record.draft is None:
             return ActionResult(False, record, "There is no draft to approve.")
+        problem = self.check(record.mention, record.draft.text)
+        if problem:
+            return ActionResult(False, record, f"{problem} Edit it before approving.")
         claimed = self.store.move(
             row_id,
             APPROVABLE,
@@ -142,10 +155,10 @@ class ReviewService:
     def edit(self, row_id: int, user: str, text: str) -> ActionResult:
         """Replace the draft with an editor's text (validated) and keep it awaiting approval."""
         text = text.strip()
-        problem = validate_reply(text)
-        if problem:
-            return ActionResult(False, self.store.get(row_id), problem)
         record = self.store.get(row_id)
+        problem = self.check(record.mention, text)
+        if problem:
+            return ActionResult(False, record, problem)
         draft = Draft(text, record.sources, origin="edited")
         if not self.store.add_draft(row_id, draft, user, EDITABLE):
             current = self.store.get(row_id)
@@ -160,6 +173,9 @@ class ReviewService:
         draft = self.redraft(record, instruction.strip() or None if instruction else None)
         if draft is None:
             return ActionResult(False, record, "This mention gets no reply (spam or injection).")
+        problem = self.check(record.mention, draft.text)
+        if problem:
+            return ActionResult(False, record, f"The new draft does not fit: {problem}")
         if not self.store.add_draft(row_id, draft, None, EDITABLE):
             current = self.store.get(row_id)
             return ActionResult(False, current, _already(current))
@@ -187,18 +203,25 @@ class ReviewService:
         return ActionResult(moved, current, None if moved else _already(current))
 
     def expert_answer(self, row_id: int, expert: str, text: str) -> ActionResult:
-        """Make an expert's thread reply the card's draft, awaiting approval."""
+        """Make an expert's thread reply the card's draft, awaiting approval.
+
+        The answer is checked before it is stored: one over the network's limit stays in the
+        thread (nothing is lost) and the expert is told to shorten it.
+        """
         text = text.strip()
         record = self.store.get(row_id)
-        handle = f"@{record.mention.author} " if record.mention.author else ""
-        if handle and not text.startswith(handle.strip()):
-            text = handle + text
+        mention = record.mention
+        handle = self.rules.handle(mention.network, mention.author)
+        if handle and not text.startswith(handle):
+            text = f"{handle} {text}"
+        problem = self.check(mention, text)
+        if problem:
+            return ActionResult(False, record, f"{problem} Reply in the thread with a shorter one.")
         draft = Draft(text, record.sources, origin="expert", note=f"answer from expert {expert}")
         if not self.store.add_draft(row_id, draft, expert, [Status.ESCALATED, Status.DRAFTED]):
             current = self.store.get(row_id)
             return ActionResult(False, current, _already(current))
-        problem = validate_reply(text)
-        return ActionResult(True, self.store.get(row_id), problem)
+        return ActionResult(True, self.store.get(row_id))
 
     def settle_unknown(self, older_than: timedelta = timedelta(minutes=5)) -> list[int]:
         """Resolve posts left APPROVED by a crash: found → POSTED, else POST_FAILED (visible)."""
@@ -221,15 +244,6 @@ class ReviewService:
                 )
             settled.append(record.row_id)
         return settled
-
-
-def validate_reply(text: str) -> str | None:
-    """Return why a reply cannot be posted as written, or None."""
-    if not text:
-        return "The reply is empty."
-    if len(text) > MAX_CHARS:
-        return f"The reply is {len(text)} characters; the limit is {MAX_CHARS}."
-    return None
 
 
 def _aware(moment: datetime) -> datetime:

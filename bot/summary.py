@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.domain import Intent, Status
+from bot.networks.rules import RULES
 from bot.store import MentionRecord
 
 WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
@@ -18,6 +19,7 @@ WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta
 class MentionSummary:
     window: str
     total: int = 0
+    by_network: Counter[str] = field(default_factory=Counter)  # by label: "X", "Bluesky"
     by_intent: Counter[str] = field(default_factory=Counter)
     by_priority: Counter[str] = field(default_factory=Counter)
     by_sentiment: Counter[str] = field(default_factory=Counter)
@@ -60,6 +62,7 @@ def summarise(
     reach_critics: dict[str, int] = {}
     for record in records:
         t = record.triage
+        out.by_network[RULES.for_network(record.mention.network).label] += 1
         out.by_intent[t.intent.value] += 1
         out.by_priority[t.priority.value] += 1
         out.by_sentiment[sentiment_bucket(t.sentiment)] += 1
@@ -78,7 +81,9 @@ def summarise(
         if record.posted_at is not None:
             start = _aware(record.mention.created_at or record.received_at)
             response_times.append((_aware(record.posted_at) - start).total_seconds())
-        author, followers = record.mention.author, record.mention.followers or 0
+        # People as their network writes them: "@ana.bsky.social" and "u/ana" are not one person.
+        author = RULES.handle(record.mention.network, record.mention.author)
+        followers = record.mention.followers or 0
         if author and t.intent is Intent.PRAISE:
             reach_fans[author] = max(reach_fans.get(author, 0), followers)
         if author and (t.intent is Intent.COMPLAINT or t.sentiment <= -0.3):

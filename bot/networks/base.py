@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from bot.domain import Mention
+from bot.review import ReplyPublisher
 
 # Given a network and ids on it, return the ids already stored (Bluesky stops paging at one).
 KnownIds = Callable[[str, Collection[str]], set[str]]
@@ -39,6 +40,7 @@ class Fetched:
     cursors: dict[str, str] = field(default_factory=dict)
     rate_limited_until: datetime | None = None
     remaining: int | None = None  # requests left in the window, when the network says
+    problem: str | None = None  # why nothing could be read (a refused login), for the status
 
 
 class MentionSource(Protocol):
@@ -57,6 +59,10 @@ class MentionSource(Protocol):
     def poll(self, cursors: Mapping[str, str | None], known: KnownIds) -> Fetched:
         """Return mentions newer than `cursors` (a 429 sets `rate_limited_until`, never raises)."""
         ...
+
+
+class NetworkAdapter(MentionSource, ReplyPublisher, Protocol):
+    """One network's adapter: where its mentions come from and where its replies go."""
 
 
 class KeyValue(Protocol):

@@ -46,7 +46,12 @@ class NetworkPoller:
             return 0
         self.next_at = now + self.interval  # a source that raises is asked again next interval
         cursors = {name: self.store.cursor(name) for name in self.source.cursor_names}
-        fetched = self.source.poll(cursors, self.store.known_ids)
+        try:
+            fetched = self.source.poll(cursors, self.store.known_ids)
+        except Exception as exc:
+            self.last_error = str(exc) or type(exc).__name__
+            raise
+        self.last_error = fetched.problem
         added = self.store.add_mentions(fetched.mentions)
         # Cursors move only after the mentions are stored: a crash re-reads, never skips.
         for name, value in fetched.cursors.items():
@@ -69,6 +74,8 @@ class NetworkPoller:
         """One line for `/mentions status` ("Bluesky: polling", "X: rate-limited until …")."""
         if self.rate_limited_until and self.rate_limited_until > self.clock():
             return f"{self.label}: rate-limited until {self.rate_limited_until:%H:%M} UTC"
+        if self.last_error:
+            return f"{self.label}: failing ({self.last_error[:200]})"
         return f"{self.label}: polling"
 
 

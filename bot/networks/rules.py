@@ -12,7 +12,8 @@ How each network counts (from its own documentation):
 - Bluesky: 300 graphemes (user-perceived characters).
 - Mastodon: the instance's own limit (500 by default); a URL counts 23, and a mention of a
   remote account counts only its "@user" part.
-- Reddit: 10,000 characters.
+- Reddit: 10,000 characters of the posted text, which has every Markdown character escaped
+  (bot.networks.markdown), so a stranger's `*` cannot format the brand's reply.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import regex
+
+from bot.networks.markdown import escape_markdown
 
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _REMOTE_MENTION = re.compile(r"(?<![\w@])(@[\w.-]+)@[\w.-]+\.[A-Za-z]{2,}")
@@ -44,6 +47,10 @@ def _x_length(text: str) -> int:
     return total + 23 * len(_URL.findall(text))
 
 
+def _reddit_length(text: str) -> int:
+    return len(escape_markdown(text))  # what is posted: every Markdown character escaped
+
+
 def _graphemes(text: str) -> int:
     return len(_GRAPHEME.findall(text))
 
@@ -63,6 +70,9 @@ _MASTODON_HANDLE = re.compile(
 _REDDIT_HANDLE = re.compile(r"[A-Za-z0-9_-]{3,20}")
 # A feed or webhook line from another tool: a name of letters, digits and . _ - @ only, so
 # nothing Slack or a network would read as markup (<!channel>, *bold*, a link) gets through.
+# Lines are checked against this, not each network's exact format: tools that export posts
+# write handles loosely (display variants, old exports), and refusing the line would lose the
+# mention; what a handle must never carry is markup.
 _ANY_HANDLE = re.compile(r"[\w.@-]{1,100}")
 
 
@@ -121,8 +131,8 @@ DEFAULT_RULES: dict[str, NetworkRules] = {
         "reddit",
         "Reddit",
         10_000,
-        "characters",
-        len,
+        "characters (Markdown characters escaped)",
+        _reddit_length,
         _REDDIT_HANDLE,
         handle_prefix="u/",
         reach_unit="karma",
@@ -159,6 +169,11 @@ class ReplyRules:
 
 
 RULES = ReplyRules()
+
+
+def safe_handle(author: str) -> bool:
+    """Return whether a handle from a feed or webhook line is safe to store and show."""
+    return _ANY_HANDLE.fullmatch(author) is not None and not author.startswith(("@", "."))
 
 
 def normalise_handle(network: str, author: str) -> str:

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.domain import Flag, Intent, Priority, Status
+from bot.domain import Flag, Intent, Mention, Priority, Status
+from bot.networks.rules import RULES, ReplyRules
 from bot.slack import ids
 from bot.store import MentionRecord
 from bot.text import URL, escape_mrkdwn, truncate
@@ -101,12 +102,22 @@ def age(moment: datetime, now: datetime) -> str:
     return f"{days}d {hours}h"
 
 
-def _author(record: MentionRecord) -> str:
+def who(mention: Mention, rules: ReplyRules = RULES) -> str:
+    """The author as their network writes a handle (`@name`, `u/name`), escaped for mrkdwn."""
+    return esc(rules.handle(mention.network, mention.author), 120) or "unknown author"
+
+
+def _author(record: MentionRecord, rules: ReplyRules = RULES) -> str:
     mention = record.mention
-    name = f"*@{esc(mention.author, 100)}*" if mention.author else "*unknown author*"
-    reach = f" · {mention.followers:,} followers" if mention.followers is not None else ""
-    link = f" · <{esc(mention.url, 500)}|view post>" if mention.url else ""
-    return f"{name}{reach} · {esc(mention.network, 40)}{link}"
+    rule = rules.for_network(mention.network)
+    name = f"*{who(mention, rules)}*"
+    reach = ""
+    if mention.followers is not None:
+        reach = f" · {mention.followers:,} {rule.reach_unit}"
+        if rule.reach_unit == "karma":
+            reach += " (Reddit has no followers: total karma stands in for reach)"
+    link = f" · <{esc(mention.url, 500)}|view post on {esc(rule.label, 40)}>" if mention.url else ""
+    return f"{name}{reach} · {esc(rule.label, 40)}{link}"
 
 
 def _badges(record: MentionRecord) -> str:
@@ -117,13 +128,15 @@ def _badges(record: MentionRecord) -> str:
     return "  ·  ".join(p for p in parts if p)
 
 
-def card(record: MentionRecord, now: datetime, oncall: str | None = None) -> dict[str, Any]:
+def card(
+    record: MentionRecord, now: datetime, oncall: str | None = None, rules: ReplyRules = RULES
+) -> dict[str, Any]:
     """Return the review card (`text` and `blocks`) for a mention in its current state."""
     mention, t = record.mention, record.triage
     ref = ids.Ref(record.row_id)
     posted = mention.created_at or record.received_at
     blocks: list[Block] = [
-        _section(f"{_badges(record)}\n{_author(record)}"),
+        _section(f"{_badges(record)}\n{_author(record, rules)}"),
         _section(f">{esc(mention.text, 2500)}".replace("\n", "\n>")),
         _context(f"⏱ {sla_clock(posted, now)}", f"Received {slack_date(record.received_at)}"),
     ]
@@ -134,13 +147,15 @@ def card(record: MentionRecord, now: datetime, oncall: str | None = None) -> dic
         if oncall and t.priority is Priority.URGENT:
             text += f"\n<!subteam^{oncall}> urgent mention needs a look"
         blocks.append(_section(text))
-    blocks.extend(_draft_blocks(record))
+    blocks.extend(_draft_blocks(record, rules))
     blocks.extend(_state_blocks(record, ref, now))
-    summary = f"{t.priority.value} {t.intent.value} from @{mention.author or 'unknown'}"
+    handle = rules.handle(mention.network, mention.author) or "unknown"
+    label = rules.for_network(mention.network).label
+    summary = f"{t.priority.value} {t.intent.value} from {handle} on {label}"
     return {"text": escape_mrkdwn(truncate(summary, 150)), "blocks": blocks[:MAX_BLOCKS]}
 
 
-def _draft_blocks(record: MentionRecord) -> list[Block]:
+def _draft_blocks(record: MentionRecord, rules: ReplyRules = RULES) -> list[Block]:
     draft = record.draft
     problem = (
         [_section(f"⚠️ *Something failed:* {esc(record.problem, 600)}")] if record.problem else []
@@ -156,8 +171,14 @@ def _draft_blocks(record: MentionRecord) -> list[Block]:
         "llm": "drafted by the language model",
         "offline": "drafted offline from the knowledge base",
     }.get(draft.origin, draft.origin)
-    blocks = [_section(f"*Draft reply* ({len(shown or '')}/280):\n{esc(shown, 600)}")]
+    rule = rules.for_network(record.mention.network)
+    used = rule.length(shown or "")
+    size = f"{used:,}/{rule.limit:,} {rule.unit} on {rule.label}"
+    blocks = [_section(f"*Draft reply* ({esc(size, 100)}):\n{esc(shown, 600)}")]
     notes = [f"_{origin}_"]
+    too_long = rule.check(shown or "") if record.status not in (Status.POSTED,) else None
+    if too_long and shown:
+        notes.append(f"⛔ {esc(too_long, 200)} Edit it before approving.")
     if draft.note:
         notes.append(f"⚠️ {esc(draft.note, 300)}")
     if shown and URL.search(shown):
@@ -238,8 +259,10 @@ def _modal(callback: str, title: str, submit: str, ref: ids.Ref, blocks: list[Bl
     }
 
 
-def edit_modal(record: MentionRecord) -> Block:
+def edit_modal(record: MentionRecord, rules: ReplyRules = RULES) -> Block:
     draft = record.draft.text if record.draft else ""
+    rule = rules.for_network(record.mention.network)
+    longest = min(rule.limit, SECTION_LIMIT)  # Slack caps a text input at 3,000
     return _modal(
         ids.EDIT_VIEW,
         "Edit reply",
@@ -247,18 +270,21 @@ def edit_modal(record: MentionRecord) -> Block:
         ids.Ref(record.row_id),
         [
             _section(
-                f"Replying to *@{esc(record.mention.author, 100)}*:\n"
+                f"Replying to *{who(record.mention, rules)}* on {esc(rule.label, 40)}:\n"
                 f">{esc(record.mention.text, 1500)}"
             ),
             {
                 "type": "input",
                 "block_id": ids.EDIT_BLOCK,
-                "label": {"type": "plain_text", "text": "Reply (max 280 characters)"},
+                "label": {
+                    "type": "plain_text",
+                    "text": f"Reply (max {rule.limit:,} {rule.unit} on {rule.label})"[:150],
+                },
                 "element": {
                     "type": "plain_text_input",
                     "action_id": ids.EDIT_INPUT,
                     "multiline": True,
-                    "max_length": 280,
+                    "max_length": longest,
                     **({"initial_value": draft} if draft else {}),
                 },
             },
@@ -334,7 +360,7 @@ def expert_request(record: MentionRecord, requested_by: str, review_link: str | 
         )
     )
     return {
-        "text": f"Expert help needed: mention from @{escape_mrkdwn(mention.author or '?')}",
+        "text": f"Expert help needed: mention from {who(mention)}",
         "blocks": blocks,
     }
 
@@ -392,7 +418,7 @@ def pending_blocks(
         label = f"<{link}|open>" if link else "no card yet"
         waited = age(record.mention.created_at or record.received_at, now)
         lines.append(
-            f"• {_PRIORITY_BADGE[record.triage.priority]} @{esc(record.mention.author, 60)}: "
+            f"• {_PRIORITY_BADGE[record.triage.priority]} {who(record.mention)}: "
             f"{esc(record.mention.text, 90)} · ⏱ {waited} · {label}"
         )
     return [

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.networks.rules import RULES, ReplyRules
 from bot.slack import blocks
 from bot.store import MentionRecord, Store
 
@@ -30,7 +31,9 @@ class CardDesk:
         review_channel: str,
         oncall_group: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        rules: ReplyRules = RULES,
     ) -> None:
+        self.rules = rules
         self.client = client
         self.store = store
         self.review_channel = review_channel
@@ -38,7 +41,7 @@ class CardDesk:
         self.clock = clock
 
     def render(self, record: MentionRecord) -> dict:
-        return blocks.card(record, self.clock(), self.oncall_group)
+        return blocks.card(record, self.clock(), self.oncall_group, self.rules)
 
     def post_new(self, limit: int = 50) -> list[int]:
         """Post a card for each drafted mention that has none yet; return the ones posted."""

@@ -104,7 +104,8 @@ class Handlers:
         self._after(client, body, result)
 
     def handle_edit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        self._open_modal(ack, body, client, blocks.edit_modal)
+        rules = self.deps.review.rules
+        self._open_modal(ack, body, client, lambda record: blocks.edit_modal(record, rules))
 
     def handle_reject(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         self._open_modal(ack, body, client, blocks.reject_modal)
@@ -200,6 +201,14 @@ class Handlers:
         result = self.deps.review.expert_answer(
             row_id, event.get("user", "?"), event.get("text", "")
         )
+        if not result.ok and result.message:
+            # Refused (over the network's limit): say so in the thread, where the answer stays.
+            client.chat_postMessage(
+                channel=event["channel"],
+                thread_ts=event["thread_ts"],
+                text=blocks.esc(result.message, 500),
+            )
+            return
         if not result.ok or result.record.draft is None:
             return
         self.deps.cards.refresh(row_id)

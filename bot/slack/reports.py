@@ -14,7 +14,8 @@ HELP = (
     "pending approvals, open escalations, time to first response, approval/edit/reject rates, "
     "top advocates and detractors\n"
     "• `/mentions pending`: the oldest mentions awaiting approval, with links\n"
-    "• `/mentions status`: the state of the network sources (X rate limits) and the queue\n"
+    "• `/mentions status`: each network's state (polling, or rate-limited until when) and "
+    "the queue\n"
     "• `/mentions help`: this message"
 )
 
@@ -32,10 +33,10 @@ def _counts(counter: Any, order: tuple[str, ...]) -> str:
 
 def summary_blocks(summary: MentionSummary) -> list[Block]:
     s = summary
-    people = lambda pairs: ", ".join(f"@{esc(a, 60)} ({f:,})" for a, f in pairs) or "–"  # noqa: E731
+    people = lambda pairs: ", ".join(f"{esc(a, 60)} ({f:,})" for a, f in pairs) or "–"  # noqa: E731
+    intents = ("question", "complaint", "praise", "abuse", "other", "spam", "injection")
     fields = [
-        "*Intent*\n"
-        + _counts(s.by_intent, ("question", "complaint", "praise", "other", "spam", "injection")),
+        "*Intent*\n" + _counts(s.by_intent, intents),
         f"*Sentiment*\n{_counts(s.by_sentiment, ('positive', 'neutral', 'negative'))}",
         f"*Priority*\n{_counts(s.by_priority, ('urgent', 'high', 'normal', 'low'))}",
         "*Top topics*\n" + (", ".join(f"`{esc(d, 60)}` {n}" for d, n in s.topics) or "–"),
@@ -52,9 +53,11 @@ def summary_blocks(summary: MentionSummary) -> list[Block]:
         if s.llm_drafts
         else "LLM spend: none (offline drafter)"
     )
+    by_network = " · ".join(f"{esc(n, 40)} {c}" for n, c in s.by_network.most_common())
+    networks = f" · by network: {by_network}" if by_network else ""
     return [
         {"type": "header", "text": {"type": "plain_text", "text": f"Mentions, last {s.window}"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{s.total} mentions*"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{s.total} mentions*{networks}"}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields[:10]]},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": spend}]},
     ]

@@ -25,6 +25,7 @@ from bot.drafting.grounding import (
 )
 from bot.drafting.guards import MAX_CHARS
 from bot.drafting.phrases import Phrases
+from bot.networks.rules import RULES
 from bot.patterns import PatternSet
 from bot.text import normalise, stem_set, truncate
 
@@ -189,8 +190,8 @@ class OfflineDrafter:
 
         if brief:
             pieces = [p for p in pieces if p.keep == 0] or pieces[:1]
-        handle = f"@{mention.author.lstrip('@')} " if mention.author else ""
-        text = _fit(handle, _once(pieces))
+        handle = RULES.handle(mention.network, mention.author)
+        text = _fit(f"{handle} " if handle else "", _once(pieces))
         holding = note is not None
         return Draft(text, tuple(sources), self.origin, note=note, holding=holding)
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from bot.domain import Draft, Flag, Mention, Source, Triage
 from bot.drafting.guards import MAX_CHARS, stated_facts
 from bot.llm.client import ChatModel, numbered
+from bot.networks.rules import RULES
 from bot.prompts import load_template
 
 
@@ -78,7 +79,8 @@ class LlmDrafter:
             return None
         flags = ", ".join(triage.sorted_flags())
         user = self._user.render(
-            author=defuse(mention.author or "unknown"),
+            author=defuse(RULES.handle(mention.network, mention.author) or "unknown"),
+            network=RULES.for_network(mention.network).label,
             followers=mention.followers if mention.followers is not None else "unknown",
             language=triage.language,
             text=defuse(mention.text),
@@ -97,7 +99,7 @@ class LlmDrafter:
                 "the model answered a question the knowledge base does not answer (out_of_kb)"
             )
         text = out.text.strip()
-        handle = f"@{mention.author}" if mention.author else ""
+        handle = RULES.handle(mention.network, mention.author)
         if handle and not text.startswith(handle):
             text = f"{handle} {text}"
         if holding and (stated := stated_facts(text, mention)):

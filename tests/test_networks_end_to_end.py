@@ -5,7 +5,11 @@ Approve click posts exactly one reply on the right network, in the right thread.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,3 +151,54 @@ def test_mentions_status_has_one_line_per_network(world: World) -> None:
         "Mastodon: polling",
         "Reddit: polling",
     ]
+
+
+def test_bot_worker_polls_the_three_networks_and_cards_their_mentions(tmp_path: Path) -> None:
+    """`bot worker` as deployed, a separate process with only the networks' settings."""
+    sky, toot, red, slack = (
+        bluesky_stub.BlueskyStub(),
+        mastodon_stub.MastodonStub(),
+        reddit_stub.RedditStub(),
+        SlackStub(),
+    )
+    sky.notify("mention", "kim.bsky.social", f"@ampwell.bsky.social {QUESTION}")
+    kim = mastodon_stub.account("20", "kim@mastodon.social", 120)
+    post = mastodon_stub.status("600", f"<p>@ampwell {QUESTION}</p>", kim)
+    toot.notifications.append(mastodon_stub.notification("100", "mention", kim, post))
+    thread = red.post("p1", "Power stations for camping", "someone")
+    red.mentions = [red.comment("c1", f"u/ampwell {QUESTION}", "kim", thread, at=10)]
+    env = {
+        **os.environ,
+        "BOT_DATA_DIR": str(tmp_path / "data"),
+        "BOT_KNOWLEDGE_DIR": str(SAMPLE_KB),
+        "SLACK_BOT_TOKEN": "xoxb-worker",
+        "SLACK_REVIEW_CHANNEL": "CREVIEW",
+        "SLACK_API_URL": slack.url,
+        "BLUESKY_HANDLE": bluesky_stub.BRAND,
+        "BLUESKY_APP_PASSWORD": bluesky_stub.PASSWORD,
+        "BLUESKY_SERVICE_URL": sky.url,
+        "MASTODON_API_BASE_URL": toot.url,
+        "MASTODON_ACCESS_TOKEN": mastodon_stub.TOKEN,
+        "REDDIT_CLIENT_ID": reddit_stub.CLIENT_ID,
+        "REDDIT_CLIENT_SECRET": reddit_stub.CLIENT_SECRET,
+        "REDDIT_USERNAME": reddit_stub.ME,
+        "REDDIT_PASSWORD": reddit_stub.PASSWORD,
+        "REDDIT_OAUTH_URL": red.url,
+        "REDDIT_URL": red.url,
+    }
+    bot = Path(sys.executable).with_name("bot")
+    proc = subprocess.Popen(
+        [bot, "worker"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        cards = slack.wait_for("chat.postMessage", 3, timeout=90)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+        for stub in (sky, toot, red, slack):
+            stub.close()
+    assert proc.returncode == 0, stderr.decode()[-2000:]
+    texts = " ".join(json.dumps(card.params["blocks"]) for card in cards)
+    assert all(f"view post on {label}" in texts for label in ("Bluesky", "Mastodon", "Reddit"))
+    for secret in (bluesky_stub.PASSWORD, mastodon_stub.TOKEN, reddit_stub.PASSWORD):
+        assert secret not in stderr.decode()  # secrets never reach the logs

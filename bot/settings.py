@@ -130,6 +130,35 @@ class Settings(BaseSettings):
     reddit_poll_seconds: float = Field(
         60.0, gt=0, validation_alias=AliasChoices("REDDIT_POLL_SECONDS")
     )
+    # Cases, incidents and spike alerts
+    incident_window_minutes: float = Field(
+        60.0, gt=0, validation_alias=AliasChoices("BOT_INCIDENT_WINDOW_MINUTES")
+    )
+    incident_min_mentions: int = Field(
+        3, ge=2, validation_alias=AliasChoices("BOT_INCIDENT_MIN_MENTIONS")
+    )
+    spike_min: int = Field(10, ge=1, validation_alias=AliasChoices("BOT_SPIKE_MIN"))
+    spike_factor: float = Field(3.0, gt=0, validation_alias=AliasChoices("BOT_SPIKE_FACTOR"))
+    spike_cooldown_minutes: float = Field(
+        60.0, gt=0, validation_alias=AliasChoices("BOT_SPIKE_COOLDOWN_MINUTES")
+    )
+    slack_alert_channel: str | None = Field(
+        None, validation_alias=AliasChoices("SLACK_ALERT_CHANNEL")
+    )
+    # People and measurement
+    sla_minutes: float = Field(60.0, gt=0, validation_alias=AliasChoices("BOT_SLA_MINUTES"))
+    digest_channel: str | None = Field(None, validation_alias=AliasChoices("BOT_DIGEST_CHANNEL"))
+    crm_webhook_url: str | None = Field(None, validation_alias=AliasChoices("CRM_WEBHOOK_URL"))
+    crm_webhook_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("CRM_WEBHOOK_SECRET")
+    )
+    # A shared Chroma server (several hosts); unset: the local directory in BOT_DATA_DIR
+    chroma_host: str | None = Field(None, validation_alias=AliasChoices("CHROMA_HOST"))
+    chroma_port: int = Field(8000, ge=1, le=65535, validation_alias=AliasChoices("CHROMA_PORT"))
+    chroma_ssl: bool = Field(False, validation_alias=AliasChoices("CHROMA_SSL"))
+    chroma_auth_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("CHROMA_AUTH_TOKEN")
+    )
     claim_seconds: float = Field(120.0, gt=0, validation_alias=AliasChoices("BOT_CLAIM_SECONDS"))
     claim_batch: int = Field(50, ge=1, le=1000, validation_alias=AliasChoices("BOT_CLAIM_BATCH"))
 
@@ -180,6 +209,8 @@ class Settings(BaseSettings):
         "mastodon_access_token",
         "reddit_client_secret",
         "reddit_password",
+        "crm_webhook_secret",
+        "chroma_auth_token",
     )
     @classmethod
     def _real_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -277,6 +308,10 @@ class Settings(BaseSettings):
         "reddit_username",
         "reddit_user_agent",
         "reddit_search_query",
+        "slack_alert_channel",
+        "digest_channel",
+        "crm_webhook_url",
+        "chroma_host",
     )
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:

@@ -37,6 +37,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
+	$(BIN)/python benchmarks/bench_people.py
+	$(BIN)/python benchmarks/bench_cases.py
 
 eval: $(STAMP)
 	BOT_BRAND_NAME=Ollarin BOT_BRAND_HANDLE=ollarin $(BIN)/bot triage-eval tests/fixtures/adversarial/mentions.jsonl \

@@ -23,7 +23,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from bot import container
+from bot import cli_reports, container
 from bot.domain import Mention, Outcome, Status, Summary
 from bot.evaluation import Metric, off_topic, score
 from bot.jsonl import Line, LineError, read_lines
@@ -392,7 +392,7 @@ def demo(
     data_dir: DataOpt = None,
 ) -> None:
     """Index the knowledge base, process a sample feed and show the review queue."""
-    from bot.render import queue_table, summary_lines
+    from bot.render import queue_view, summary_lines
 
     settings = _settings(knowledge_dir=knowledge, data_dir=data_dir)
     feed = feed or container.default_feed()
@@ -402,7 +402,7 @@ def demo(
     added = store.add_mentions(line.mention for line in lines)
     _process_new(core, store)
     queue = store.records([Status.DRAFTED])
-    out.print(queue_table(queue, settings.brand_name))
+    out.print(queue_view(queue, settings.brand_name, out.width))
     for line in summary_lines(store.counts(), queue, len(added), len(lines) - len(added)):
         out.print(line)
 
@@ -504,6 +504,14 @@ def serve(
             return factory()
 
     Server().run()
+
+
+cli_reports.register(app, _settings, out, err)  # `bot report`, `bot digest`
+
+
+from bot.knowledge_cli import knowledge_app  # noqa: E402 - `bot knowledge`, in its own module
+
+app.add_typer(knowledge_app, name="knowledge")
 
 
 def main() -> None:

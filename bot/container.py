@@ -19,10 +19,12 @@ from bot.drafting.kinds import load_answer_kinds
 from bot.drafting.offline import OfflineDrafter
 from bot.drafting.phrases import load_bad_news, load_phrases
 from bot.knowledge.embeddings import RecentTexts, WordLlamaEmbedder
+from bot.knowledge.expert import EXPERT_DOC
 from bot.knowledge.glossary import Glossary
-from bot.knowledge.index import KnowledgeIndex, Progress, SyncReport
+from bot.knowledge.index import Document, HnswParams, KnowledgeIndex, Progress, SyncReport
 from bot.knowledge.loader import product_names
 from bot.knowledge.retriever import HybridRetriever
+from bot.knowledge.shared import ChromaServer, ServerBackend
 from bot.knowledge.topics import UncoveredTopics
 from bot.language import LanguageDetector
 from bot.networks.base import MentionSource, NetworkAdapter, StoredValue
@@ -32,21 +34,29 @@ from bot.ports import Embedder
 from bot.publishers import OutboxPublisher
 from bot.review import ReplyPublisher, ReviewService
 from bot.rules import load_rules
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.store import MentionRecord, Store, make_engine
+from bot.store.knowledge import KnowledgeEntries
 from bot.triage import BrandIdentity, HazardLexicon, RuleTriager
 from bot.triage.model import IntentModel
 
 if TYPE_CHECKING:
     from slack_bolt import App
+    from slack_sdk import WebClient
 
+    from bot.cases.flow import CaseFlow
     from bot.domain import Draft
     from bot.networks.poller import NetworkPoller
     from bot.networks.x import XClient
     from bot.runtime import Runner
     from bot.slack.cards import CardDesk
+    from bot.slack.incident_handlers import IncidentHandlers
 
 log = logging.getLogger(__name__)
+
+# How often a web or worker process looks whether another process changed the knowledge index
+# (one small request to the Chroma server, or a stat of the local manifest).
+KNOWLEDGE_REFRESH_SECONDS = 5.0
 
 
 @dataclass
@@ -63,20 +73,49 @@ class Core:
     drafter: OfflineDrafter
     pipeline: Pipeline
     sync_report: SyncReport
+    entries: KnowledgeEntries | None = None  # expert answers in the store
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _stop_watching: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def reload_knowledge(self) -> SyncReport:
-        """Re-index changed knowledge files and swap the new retriever into the pipeline."""
+        """Re-index changed knowledge sources and swap the new retriever into the pipeline."""
         with self._lock:
             report = self.index.sync(self.settings.knowledge_dir)
-            retriever, grounder = _knowledge(
-                self.settings, self.index, self.embedder, self.glossary
-            )
-            self.retriever, self.grounder = retriever, grounder
-            self.drafter.grounder = grounder
-            self.pipeline.knowledge, self.pipeline.grounder = retriever, grounder
+            self._swap_retriever()
         log.info("knowledge reloaded: %d chunks", report.chunks)
         return report
+
+    def refresh_knowledge(self) -> bool:
+        """Pick up an index another process changed (an answer saved on another host)."""
+        with self._lock:
+            if not self.index.refresh():
+                return False
+            self._swap_retriever()
+        log.info("knowledge refreshed from the shared index")
+        return True
+
+    def watch_knowledge(self, every: float = KNOWLEDGE_REFRESH_SECONDS) -> threading.Thread:
+        """Refresh the knowledge every `every` seconds in a daemon thread."""
+
+        def loop() -> None:
+            while not self._stop_watching.wait(every):
+                try:
+                    self.refresh_knowledge()
+                except Exception:  # the next round retries; drafting goes on meanwhile
+                    log.exception("refreshing the knowledge index failed")
+
+        thread = threading.Thread(target=loop, name="knowledge-refresh", daemon=True)
+        thread.start()
+        return thread
+
+    def stop_watching(self) -> None:
+        self._stop_watching.set()
+
+    def _swap_retriever(self) -> None:
+        retriever, grounder = _knowledge(self.settings, self.index, self.embedder, self.glossary)
+        self.retriever, self.grounder = retriever, grounder
+        self.drafter.grounder = grounder
+        self.pipeline.knowledge, self.pipeline.grounder = retriever, grounder
 
     def redraft(self, record: MentionRecord, instruction: str | None) -> Draft | None:
         """Draft again for a stored mention (the Regenerate button)."""
@@ -97,8 +136,43 @@ def build_embedder(settings: Settings) -> Embedder:
     return WordLlamaEmbedder()
 
 
-def build_index(settings: Settings, embedder: Embedder | None = None) -> KnowledgeIndex:
-    return KnowledgeIndex(settings.data_dir, embedder or build_embedder(settings))
+def build_entries(settings: Settings) -> KnowledgeEntries:
+    """The expert answers in the store (`Store` first: it refuses a database too old)."""
+    return KnowledgeEntries(Store(make_engine(settings.sqlalchemy_url)).engine, migrate=False)
+
+
+def build_index(
+    settings: Settings, embedder: Embedder | None = None, entries: KnowledgeEntries | None = None
+) -> KnowledgeIndex:
+    """The index of the knowledge directory and the store's expert answers: in a local Chroma
+    directory, or with CHROMA_HOST on the shared server, whose sync lock is then in the store."""
+    embedder = embedder or build_embedder(settings)
+    entries = entries or build_entries(settings)
+
+    def documents() -> list[Document]:
+        return [Document(e.source_key, EXPERT_DOC, e.document()) for e in entries.live()]
+
+    if settings.chroma_host is None:
+        return KnowledgeIndex(settings.data_dir, embedder, documents=documents)
+    if entries.engine.dialect.name == "sqlite":
+        log.warning(
+            "CHROMA_HOST is set but the store is SQLite: the index lock lives in the store, so "
+            "only the processes of this host take turns; several hosts need DATABASE_URL"
+        )
+    token = settings.chroma_auth_token
+    server = ChromaServer(
+        settings.chroma_host,
+        settings.chroma_port,
+        settings.chroma_ssl,
+        token.get_secret_value() if token else None,
+    )
+    return KnowledgeIndex(
+        settings.data_dir,
+        embedder,
+        backend=ServerBackend(server, HnswParams(), embedder.name),
+        documents=documents,
+        lock=entries.index_lock,
+    )
 
 
 def _knowledge(
@@ -147,10 +221,12 @@ def build_core(
     progress: Progress | None = None,
     embedder: Embedder | None = None,
     offline: bool = False,
+    entries: KnowledgeEntries | None = None,
 ) -> Core:
     """Sync the knowledge base and assemble the pipeline (the LLM path when one is configured)."""
     embedder = embedder or build_embedder(settings)
-    index = KnowledgeIndex(settings.data_dir, embedder)
+    entries = entries or build_entries(settings)
+    index = build_index(settings, embedder, entries)
     report = index.sync(settings.knowledge_dir, progress)
     prompts = settings.prompts_path
     glossary = Glossary.load(prompts / "glossary.toml")
@@ -166,7 +242,9 @@ def build_core(
         guards = GuardRules.load(prompts / "never_say.toml")
         pipeline = Pipeline(triager, retriever, grounder, drafter, guards=guards)
     return Core(
-        settings, embedder, index, glossary, retriever, triager, grounder, drafter, pipeline, report
+        settings,
+        *(embedder, index, glossary, retriever, triager, grounder, drafter, pipeline, report),
+        entries=entries,
     )
 
 
@@ -369,22 +447,87 @@ def build_slack(
     )
     users, groups = settings.approver_ids
     sources = build_sources(store, networks)
+    flow, incidents = build_cases(core, store, review, networks, client, desk)
     deps = SlackDeps(
         store=store,
         review=review,
         cards=desk,
         approvers=Approvers(users, groups, client, kb_editors=settings.kb_editor_ids),
         expert_channel=settings.slack_expert_channel,
-        knowledge_dir=settings.knowledge_dir,
+        knowledge=core.entries or build_entries(settings),
         on_knowledge_changed=core.reload_knowledge,
         status=lambda: network_status(sources),
+        sla_minutes=settings.sla_minutes,
+        brand_name=settings.brand_name,
+        incidents=incidents,
     )
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
     app = build_app(deps, client, secret, socket_mode=socket_mode)
-    runner = Runner(core.pipeline, store, desk, review, sources)
+    runner = Runner(core.pipeline, store, desk, review, sources, cases=flow)
+    core.watch_knowledge()  # an answer saved on another host reaches this one's drafts
     return SlackParts(app=app, desk=desk, runner=runner)
+
+
+def build_cases(
+    core: Core,
+    store: Store,
+    review: ReviewService,
+    networks: Networks,
+    client: WebClient | None = None,
+    desk: CardDesk | None = None,
+) -> tuple[CaseFlow, IncidentHandlers | None]:
+    """Conversations, incidents and spike alerts; their Slack side when Slack is configured."""
+    import os
+    import socket
+    import uuid
+
+    from bot.cases.flow import CaseFlow
+    from bot.cases.placer import CasePlacer
+    from bot.cases.service import IncidentService
+    from bot.cases.spikes import SpikeWatch
+    from bot.store.cases import CaseStore
+
+    settings = core.settings
+    cases = CaseStore(store)
+    stop_words = frozenset().union(*core.triager.rules.stop_words.values())
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    placer = CasePlacer(
+        store,
+        cases,
+        window=timedelta(minutes=settings.incident_window_minutes),
+        min_authors=settings.incident_min_mentions,
+        stop_words=stop_words,
+        holder=holder,
+    )
+    if client is None or desk is None:
+        return CaseFlow(store, placer), None
+    from bot.slack.incident_desk import IncidentDesk, SlackSpikeNotifier
+    from bot.slack.incident_handlers import IncidentHandlers
+
+    assert settings.slack_review_channel
+    incident_desk = IncidentDesk(
+        client, store, cases, placer, desk, settings.slack_review_channel, rules=networks.rules
+    )
+    notifier = SlackSpikeNotifier(
+        client,
+        settings.slack_alert_channel or settings.slack_review_channel,
+        settings.slack_oncall_group,
+        incident_desk,
+    )
+    spikes = SpikeWatch(
+        store,
+        cases,
+        notifier,
+        spike_min=settings.spike_min,
+        factor=settings.spike_factor,
+        cooldown=timedelta(minutes=settings.spike_cooldown_minutes),
+        stop_words=stop_words,
+        holder=holder,
+    )
+    service = IncidentService(store, cases, review, networks.rules)
+    return CaseFlow(store, placer, incident_desk, spikes), IncidentHandlers(service, incident_desk)
 
 
 def build_worker(core: Core, store: Store) -> Runner:
@@ -393,10 +536,7 @@ def build_worker(core: Core, store: Store) -> Runner:
 
     settings = core.settings
     desk = None
-    if settings.slack_bot_token and settings.slack_review_channel:
-        from bot.slack.app import build_client
-        from bot.slack.cards import CardDesk
-
+    client = None
     networks = build_networks(settings, store)
     if settings.slack_bot_token and settings.slack_review_channel:
         from bot.slack.app import build_client
@@ -413,7 +553,20 @@ def build_worker(core: Core, store: Store) -> Runner:
     review = build_review(core, store, build_publisher(settings, networks), networks.rules)
     lease = timedelta(seconds=settings.claim_seconds)
     sources = build_sources(store, networks)
-    return Runner(core.pipeline, store, desk, review, sources, lease, settings.claim_batch)
+    flow, _ = build_cases(core, store, review, networks, client, desk)
+    core.watch_knowledge()  # an answer saved by the web process reaches this worker's drafts
+    return Runner(
+        core.pipeline, store, desk, review, sources, lease, settings.claim_batch, cases=flow
+    )
+
+
+def build_slack_client(settings: Settings) -> WebClient:
+    """A Web API client on the bot token alone (`bot digest`: no channel, no listeners)."""
+    from bot.slack.app import build_client
+
+    if settings.slack_bot_token is None:
+        raise SettingsError("missing setting(s): SLACK_BOT_TOKEN")
+    return build_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
 
 
 def default_feed() -> Path:

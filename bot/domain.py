@@ -61,6 +61,9 @@ class Mention:
     followers: int | None = None
     created_at: datetime | None = None
     url: str | None = None
+    # The conversation it belongs to (X conversation_id, a Bluesky thread's root, a Mastodon
+    # reply chain, a Reddit post; a feed line's `thread_id`): follow-ups join its open card.
+    thread_id: str | None = None
     # What the network needs to answer in the right thread, beyond the id: Bluesky's root and
     # parent uri/cid, Mastodon's visibility, Reddit's thing kind. Never shown, never hashed.
     reply_ref: dict[str, str] = field(default_factory=dict, hash=False)
@@ -189,22 +192,34 @@ class Status(StrEnum):
     POSTED = "posted"
     POST_FAILED = "post_failed"
     REJECTED = "rejected"
+    # Answered with others: an earlier message of a conversation whose newest message holds the
+    # card, or a member of an incident answered from the incident's card.
+    GROUPED = "grouped"
 
 
 class IllegalTransition(ValueError):
     """Raised when a mention is asked to move to a status it cannot reach from where it is."""
 
 
+_OPEN = frozenset({Status.DRAFTED, Status.ESCALATED, Status.NO_REPLY, Status.POST_FAILED})
 _TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.NEW: frozenset({Status.DRAFTED, Status.NO_REPLY, Status.ESCALATED}),
-    Status.DRAFTED: frozenset({Status.DRAFTED, Status.APPROVED, Status.REJECTED, Status.ESCALATED}),
-    Status.ESCALATED: frozenset({Status.DRAFTED, Status.APPROVED, Status.REJECTED}),
-    Status.NO_REPLY: frozenset({Status.DRAFTED, Status.REJECTED}),
+    Status.DRAFTED: frozenset(
+        {Status.DRAFTED, Status.APPROVED, Status.REJECTED, Status.ESCALATED, Status.GROUPED}
+    ),
+    Status.ESCALATED: frozenset({Status.DRAFTED, Status.APPROVED, Status.REJECTED, Status.GROUPED}),
+    Status.NO_REPLY: frozenset({Status.DRAFTED, Status.REJECTED, Status.GROUPED}),
     Status.APPROVED: frozenset({Status.POSTED, Status.POST_FAILED}),
-    Status.POST_FAILED: frozenset({Status.APPROVED, Status.REJECTED, Status.DRAFTED}),
+    Status.POST_FAILED: frozenset(
+        {Status.APPROVED, Status.REJECTED, Status.DRAFTED, Status.GROUPED}
+    ),
     Status.POSTED: frozenset(),
     Status.REJECTED: frozenset({Status.DRAFTED}),
+    # back to its own card (an incident split), posted with the others, or rejected with them
+    # (its shared draft edited or escalated in place: it stays grouped)
+    Status.GROUPED: frozenset({Status.GROUPED, Status.DRAFTED, Status.APPROVED, Status.REJECTED}),
 }
+OPEN_STATUSES = _OPEN  # awaiting a person: a follow-up or a same-problem report may join it
 
 
 def transition(current: Status, target: Status) -> Status:

@@ -1,8 +1,8 @@
 """Read mention lines (JSON Lines): one mention per line, bad lines reported and skipped.
 
 The line format is a public contract shared by `bot draft`, `bot ingest` and the webhook:
-`{"id", "text", "author"?, "followers"?, "created_at"?, "url"?, "network"?}`; unknown keys are
-ignored.
+`{"id", "text", "author"?, "followers"?, "created_at"?, "url"?, "network"?, "thread_id"?}`;
+unknown keys are ignored.
 """
 
 from __future__ import annotations
@@ -38,8 +38,10 @@ class MentionIn(BaseModel):
     followers: int | None = Field(None, ge=0)
     created_at: datetime | None = None
     url: str | None = Field(None, max_length=2_000)
+    # an opaque key shared by every post of one conversation (the first may carry it too)
+    thread_id: str | None = Field(None, min_length=1, max_length=200)
 
-    @field_validator("id", mode="before")
+    @field_validator("id", "thread_id", mode="before")
     @classmethod
     def _id_as_text(cls, value: Any) -> Any:
         # Networks use numeric ids that overflow JSON numbers in some tools; accept both.
@@ -73,6 +75,7 @@ class MentionIn(BaseModel):
             followers=self.followers,
             created_at=self.created_at,
             url=self.url,
+            thread_id=self.thread_id,
         )
 
 

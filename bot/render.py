@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.console import Group, RenderableType
+from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
@@ -42,6 +44,51 @@ def queue_table(items: Sequence[MentionRecord], brand: str) -> Table:
             Text(item.triage.escalate_reason or "", style="red" if item.triage.escalate else ""),
         )
     return table
+
+
+WIDE = 120  # below this, a seven-column table wraps to a word a line: one block per mention
+
+
+def queue_view(items: Sequence[MentionRecord], brand: str, width: int) -> RenderableType:
+    """Return the review queue laid out for a terminal `width` columns wide."""
+    return queue_table(items, brand) if width >= WIDE else queue_blocks(items, brand)
+
+
+def _fields(rows: list[tuple[str, str, str]]) -> Table:
+    """Label and value side by side; a long value wraps under itself, not under the label."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="dim", width=10, no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, value, style in rows:
+        grid.add_row(label, Text(value, style=style))
+    return grid
+
+
+def queue_blocks(items: Sequence[MentionRecord], brand: str) -> Group:
+    """Return the review queue as one block per mention, most pressing first (narrow terminals)."""
+    parts: list[RenderableType] = [
+        Text(f"{brand} — review queue ({len(items)} awaiting approval)", style="bold")
+    ]
+    for number, item in enumerate(items, 1):
+        priority = str(item.triage.priority)
+        head = Text(f"{number}. ")
+        head.append(priority.upper(), style=_PRIORITY_STYLE.get(priority, ""))
+        head.append(f" · {item.triage.intent} · ")
+        head.append(f"@{item.mention.author}" if item.mention.author else "?", style="bold")
+        if item.mention.followers is not None:
+            head.append(f" ({item.mention.followers:,} followers)")
+        rows = [
+            ("mention", item.mention.text, ""),
+            ("draft", item.draft.text if item.draft else "—", ""),
+        ]
+        cited = ", ".join(dict.fromkeys(s.doc for s in item.sources[:3]))
+        if cited:
+            rows.append(("cited", cited, ""))
+        if item.triage.escalate_reason:
+            style = "red" if item.triage.escalate else ""
+            rows.append(("escalation", item.triage.escalate_reason, style))
+        parts += [Rule(style="dim"), head, _fields(rows)]
+    return Group(*parts)
 
 
 def summary_lines(

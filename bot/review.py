@@ -119,6 +119,29 @@ class ReviewService:
             return ActionResult(False, current, _already(current))
         return self._publish(row_id)
 
+    def approve_member(self, row_id: int, user: str, text: str) -> ActionResult:
+        """Post `text` to one grouped member of an incident (Approve for all): the same claim as
+        Approve, from GROUPED, so however many clicks arrive the member is posted to once."""
+        record = self.store.get(row_id)
+        problem = self.check(record.mention, text)
+        if problem:
+            return ActionResult(False, record, problem)
+        claimed = self.store.move(
+            row_id,
+            [Status.GROUPED],
+            Status.APPROVED,
+            actor=user,
+            action="approve_all",
+            approved_by=user,
+            approved_at=self.clock(),
+            final_text=text.strip(),
+            post_error=None,
+        )
+        if not claimed:
+            current = self.store.get(row_id)
+            return ActionResult(False, current, _already(current))
+        return self._publish(row_id)
+
     def _publish(self, row_id: int) -> ActionResult:
         record = self.store.get(row_id)
         text = record.final_text or ""
@@ -160,7 +183,8 @@ class ReviewService:
         if problem:
             return ActionResult(False, record, problem)
         draft = Draft(text, record.sources, origin="edited")
-        if not self.store.add_draft(row_id, draft, user, EDITABLE):
+        expect, target = _editable(record.status)
+        if not self.store.add_draft(row_id, draft, user, expect, target):
             current = self.store.get(row_id)
             return ActionResult(False, current, _already(current))
         return ActionResult(True, self.store.get(row_id))
@@ -196,9 +220,15 @@ class ReviewService:
         return ActionResult(moved, current, None if moved else _already(current))
 
     def escalate(self, row_id: int, user: str) -> ActionResult:
-        moved = self.store.move(
-            row_id, [Status.DRAFTED], Status.ESCALATED, actor=user, escalated_by=user
-        )
+        """Ask an expert. An incident's lead stays grouped: the answer becomes the shared draft."""
+        if self.store.get(row_id).status is Status.GROUPED:
+            moved = self.store.move(
+                row_id, [Status.GROUPED], Status.GROUPED, actor=user, escalated_by=user
+            )
+        else:
+            moved = self.store.move(
+                row_id, [Status.DRAFTED], Status.ESCALATED, actor=user, escalated_by=user
+            )
         current = self.store.get(row_id)
         return ActionResult(moved, current, None if moved else _already(current))
 
@@ -218,7 +248,10 @@ class ReviewService:
         if problem:
             return ActionResult(False, record, f"{problem} Reply in the thread with a shorter one.")
         draft = Draft(text, record.sources, origin="expert", note=f"answer from expert {expert}")
-        if not self.store.add_draft(row_id, draft, expert, [Status.ESCALATED, Status.DRAFTED]):
+        expect, target = ([Status.GROUPED], Status.GROUPED)
+        if record.status is not Status.GROUPED:
+            expect, target = [Status.ESCALATED, Status.DRAFTED], Status.DRAFTED
+        if not self.store.add_draft(row_id, draft, expert, expect, target):
             current = self.store.get(row_id)
             return ActionResult(False, current, _already(current))
         return ActionResult(True, self.store.get(row_id))
@@ -244,6 +277,14 @@ class ReviewService:
                 )
             settled.append(record.row_id)
         return settled
+
+
+def _editable(status: Status) -> tuple[list[Status], Status]:
+    """Where an edit may start and where it leaves the mention: an incident's shared draft is
+    edited in place (the member stays grouped), any other draft awaits approval again."""
+    if status is Status.GROUPED:
+        return [Status.GROUPED], Status.GROUPED
+    return list(EDITABLE), Status.DRAFTED
 
 
 def _aware(moment: datetime) -> datetime:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from bot.cases.flow import CaseFlow
 from bot.pipeline import Pipeline
 from bot.review import ReviewService
 from bot.slack.cards import CardDesk
@@ -50,7 +51,9 @@ class Runner:
         sources: Sequence[Source] = (),
         lease: timedelta = timedelta(minutes=2),
         batch: int = 50,
+        cases: CaseFlow | None = None,
     ) -> None:
+        self.cases = cases
         self.batch = batch
         self.sources = list(sources)
         self.lease = lease
@@ -71,13 +74,21 @@ class Runner:
                 log.exception("polling %s failed", type(source).__name__)
         pending = self.store.claim_new(self.worker_id, limit=self.batch, lease=self.lease)
         if pending:
-            outcomes = self.pipeline.process_many([m for _, m in pending])
+            cases = self.cases
+            mentions = [cases.with_context(r, m) if cases else m for r, m in pending]
+            outcomes = self.pipeline.process_many(mentions)
+            saved = []
             for (row_id, _), outcome in zip(pending, outcomes, strict=True):
                 try:
                     self.store.save_outcome(row_id, outcome, actor=self.worker_id)
                     report.drafted += 1
+                    saved.append(row_id)
                 except LookupError:
                     pass  # another process drafted it first
+            if cases is not None:
+                cases.after_drafting(saved)  # conversations and incidents, before any card
+        if self.cases is not None:
+            self.cases.tick()
         report.carded = len(self.desk.post_new()) if self.desk is not None else 0
         report.settled = len(self.review.settle_unknown())
         return report

@@ -34,11 +34,16 @@ class Failure:
 
 
 class SlackStub:
-    """Records Web API calls; answers auth.test, chat.*, views.*, usergroups.users.list."""
+    """Records Web API calls; answers auth.test, chat.*, views.*, usergroups.users.list and the
+    three steps of files_upload_v2 (upload URL, the upload itself, completeUploadExternal)."""
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.group_members: dict[str, list[str]] = {}
+        # files: the bytes each upload URL received, and channels the bot is not a member of
+        # (files.completeUploadExternal answers not_in_channel there, as Slack does)
+        self.uploads: dict[str, bytes] = {}
+        self.not_member_of: set[str] = set()
         self._failures: dict[str, list[Failure]] = {}
         self._ts = 1_700_000_000.000100
         self._lock = threading.Lock()
@@ -47,7 +52,17 @@ class SlackStub:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
+                payload = self.rfile.read(length)
+                path, _, query = self.path.partition("?")
+                if path.startswith("/upload/"):  # the upload URL files.getUploadURLExternal gave
+                    stub._receive_upload(path.rsplit("/", 1)[-1], payload)
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"OK")
+                    return
+                raw = payload.decode()
                 if "json" in (self.headers.get("Content-Type") or ""):
                     params = json.loads(raw or "{}")
                 else:
@@ -55,8 +70,9 @@ class SlackStub:
                     for key in ("blocks", "view"):
                         if isinstance(params.get(key), str):
                             params[key] = json.loads(params[key])
-                api = self.path.startswith("/api/")
-                method = self.path.rsplit("/", 1)[-1] if api else "response_url"
+                params.update(parse_qsl(query))  # slack_sdk sends some methods' arguments here
+                api = path.startswith("/api/")
+                method = path.rsplit("/", 1)[-1] if api else "response_url"
                 status, body, headers = stub._answer(method, params, dict(self.headers))
                 data = json.dumps(body).encode()
                 self.send_response(status)
@@ -86,6 +102,10 @@ class SlackStub:
     def fail_next(self, method: str, status: int, body: dict[str, Any], **headers: str) -> None:
         with self._lock:
             self._failures.setdefault(method, []).append(Failure(status, body, headers))
+
+    def _receive_upload(self, file_id: str, data: bytes) -> None:
+        with self._lock:
+            self.uploads[file_id] = data
 
     # -- inspection ------------------------------------------------------------------------
 
@@ -126,6 +146,19 @@ class SlackStub:
             stamp = str(params.get("message_ts")).replace(".", "")
             link = f"https://example.slack.com/archives/{params.get('channel')}/p{stamp}"
             return 200, {"ok": True, "channel": params.get("channel"), "permalink": link}, {}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{ts.replace('.', '')}"
+            upload_url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+            return 200, {"ok": True, "upload_url": upload_url, "file_id": file_id}, {}
+        if method == "files.completeUploadExternal":
+            channel = params.get("channel_id")
+            if channel in self.not_member_of:
+                return 200, {"ok": False, "error": "not_in_channel"}, {}
+            files = [
+                {"id": f["id"], "title": f.get("title"), "channels": [channel] if channel else []}
+                for f in json.loads(params.get("files") or "[]")
+            ]
+            return 200, {"ok": True, "files": files}, {}
         if method == "usergroups.users.list":
             members = self.group_members.get(params.get("usergroup", ""), [])
             return 200, {"ok": True, "users": members}, {}

@@ -1,6 +1,8 @@
 """Knowledge editors (`SLACK_KB_EDITORS`): who may save an expert's answer to the knowledge base,
 and what a saved answer records. The Slack tests go through signed HTTP into the real Bolt app,
 with the real slack_sdk WebClient talking to the local Slack stub, like tests/test_slack_app.py.
+A saved answer is a knowledge entry in the store (no longer a section appended to a file in the
+knowledge directory); the older file format still loads.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain import Status
-from bot.knowledge.expert import EXPERT_FILE, PROVENANCE, append_expert_answer
-from bot.knowledge.loader import load_file
+from bot.knowledge.expert import EXPERT_FILE, PROVENANCE, KnowledgeEntry, append_expert_answer
+from bot.knowledge.loader import load_document, load_file
 from bot.slack import blocks, ids
 from bot.slack.app import build_client
 from bot.slack.approvers import Approvers
@@ -85,6 +87,11 @@ def kb_file(env: Env) -> Path:
     return env.core.settings.knowledge_dir / EXPERT_FILE
 
 
+def saved_entries(env: Env) -> list[KnowledgeEntry]:
+    assert env.core.entries is not None
+    return env.core.entries.live()
+
+
 def save_audits(env: Env) -> list[tuple[int | None, str, str | None]]:
     with env.store.engine.connect() as conn:
         rows = conn.execute(
@@ -103,7 +110,7 @@ def assert_refused(env: Env, user: str, expected: str) -> None:
     wait_until(lambda: bool(ephemerals_to(env, user)), what=f"a refusal for {user}")
     assert ephemerals_to(env, user) == [blocks.refusal(expected)]
     time.sleep(0.3)  # give a wrongly admitted save the time to write
-    assert not kb_file(env).exists()
+    assert saved_entries(env) == [] and not kb_file(env).exists()
     assert save_audits(env) == []
 
 
@@ -117,22 +124,23 @@ def test_an_editor_saves_and_the_answer_records_its_author_and_saver(make) -> No
     click_save(env, value, EDITOR)
     wait_until(lambda: bool(ephemerals_to(env, EDITOR)), what="the saver's confirmation")
     after = datetime.now(UTC)
-    assert "Saved to the knowledge base (expert-answers.md)" in ephemerals_to(env, EDITOR)[0]
+    [entry] = saved_entries(env)
+    assert f"Saved to the knowledge base (entry {entry.id})" in ephemerals_to(env, EDITOR)[0]
+    assert not kb_file(env).exists()  # the store keeps it, so every host indexes it
 
-    text = kb_file(env).read_text()
-    assert ANSWER in text and "@ann" not in text
-    [found] = PROVENANCE.finditer(text)
+    assert entry.text == ANSWER and entry.mention_id == row
+    assert (entry.expert, entry.saved_by) == (EXPERT, EDITOR)
+    assert before <= entry.saved_at <= after
+    [found] = PROVENANCE.finditer(entry.markdown())
     assert (found["expert"], found["saved_by"]) == (EXPERT, EDITOR)
-    saved_at = datetime.strptime(found["at"], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
-    assert before <= saved_at <= after
 
     [(mention, actor, audited)] = save_audits(env)
     assert (mention, actor) == (row, EDITOR)
     assert audited is not None and found[0] in audited and ANSWER in audited
 
-    # The record is for people reading the file; the knowledge a reply may quote is the answer.
-    chunks = load_file(env.core.settings.knowledge_dir, kb_file(env)).chunks
-    assert [c.text for c in chunks if c.ref.startswith("Expert answer")] == [ANSWER]
+    # The record is for people reading the entry; the knowledge a reply may quote is the answer.
+    chunks = load_document(entry.source_key, "expert-answers", entry.document()).chunks
+    assert [c.text for c in chunks] == [ANSWER]
     assert not any(EDITOR in c.index_text or EXPERT in c.index_text for c in chunks)
     wait_until(
         lambda: any(s.doc == "expert-answers" for s in env.core.retriever.search("Switch dock", 3)),
@@ -167,9 +175,9 @@ def test_empty_kb_editors_falls_back_to_the_approvers(make) -> None:
     )
 
     click_save(env, value, APPROVER)
-    wait_until(kb_file(env).exists, what="knowledge file")
-    [found] = PROVENANCE.finditer(kb_file(env).read_text())
-    assert (found["expert"], found["saved_by"]) == (EXPERT, APPROVER)
+    wait_until(lambda: bool(saved_entries(env)), what="knowledge entry")
+    [entry] = saved_entries(env)
+    assert (entry.expert, entry.saved_by) == (EXPERT, APPROVER)
     assert [actor for _, actor, _ in save_audits(env)] == [APPROVER]
 
 
@@ -178,9 +186,8 @@ def test_a_member_of_a_kb_editor_group_may_save(make) -> None:
     env.stub.group_members["SKBEDITORS"] = ["UKBMEMBER"]
     _, value = expert_answered(env)
     click_save(env, value, "UKBMEMBER")
-    wait_until(kb_file(env).exists, what="knowledge file")
-    [found] = PROVENANCE.finditer(kb_file(env).read_text())
-    assert found["saved_by"] == "UKBMEMBER"
+    wait_until(lambda: bool(saved_entries(env)), what="knowledge entry")
+    assert [e.saved_by for e in saved_entries(env)] == ["UKBMEMBER"]
     looked_up = [c.params["usergroup"] for c in env.stub.of("usergroups.users.list")]
     assert looked_up == ["SKBEDITORS"]  # the approvers' group is not asked about saving
 

@@ -97,6 +97,15 @@ def base_env(url: str, tmp_path: Path, slack: SlackStub) -> dict[str, str]:
     }
 
 
+def mention_cards(slack: SlackStub) -> list:
+    """The cards of single mentions (not an incident's card, not a spike alert)."""
+    return [
+        c
+        for c in slack.of("chat.postMessage")
+        if not str(c.params.get("text")).startswith(("Incident #", "Spike"))
+    ]
+
+
 def test_four_workers_process_five_hundred_mentions_once_each(database_url, tmp_path) -> None:
     slack = SlackStub()
     store = store_for(database_url)
@@ -110,7 +119,7 @@ def test_four_workers_process_five_hundred_mentions_once_each(database_url, tmp_
     try:
         wait_until(lambda: not store.new_mentions(limit=1), 180, "all 500 processed")
         drafted = len(store.records([Status.DRAFTED], limit=1000))
-        wait_until(lambda: len(slack.of("chat.postMessage")) >= drafted, 60, "every card")
+        wait_until(lambda: len(mention_cards(slack)) >= drafted, 60, "every card")
         time.sleep(1.5)  # a worker that would double-post would do it now
     finally:
         stop(workers)
@@ -118,9 +127,15 @@ def test_four_workers_process_five_hundred_mentions_once_each(database_url, tmp_
     per_mention, per_worker = triaged_counts(store)
     assert len(per_mention) == 500 and set(per_mention.values()) == {1}
     assert len(per_worker) >= 2, f"the work was not shared: {per_worker}"
-    cards = [c.params["text"] for c in slack.of("chat.postMessage")]
-    assert len(cards) == drafted  # one card per drafted mention, none twice
-    assert drafted + len(store.records([Status.NO_REPLY], limit=1000)) == 500
+    # a hundred people asking where their order is: one incident card, not a hundred
+    texts = [c.params["text"] for c in slack.of("chat.postMessage")]
+    assert sum(1 for t in texts if t.startswith("Incident #")) == 1
+    assert sum(1 for t in texts if t.startswith("Spike")) <= 1  # and one alert at most
+    carded = [r for r in store.records(list(Status), limit=1000) if r.card_ts]
+    assert len(mention_cards(slack)) == len(carded)  # one card per carded mention, none twice
+    assert len({r.card_ts for r in carded}) == len(carded)
+    placed = store.records([Status.DRAFTED, Status.NO_REPLY, Status.GROUPED], limit=1000)
+    assert len(placed) == 500
     assert all(proc.returncode == 0 for proc in workers)
 
 

@@ -302,10 +302,12 @@ def test_escalation_thread_expert_answer_and_save_to_knowledge_base(env: Env) ->
 
     # SLACK_KB_EDITORS is empty, so the approvers may save (tests/test_kb_editors.py has more).
     env.send.interactive(block_action(ids.SAVE_TO_KB, save["value"], APPROVER, channel="CEXPERT"))
-    saved = env.core.settings.knowledge_dir / "policies" / "expert-answers.md"
-    wait_until(saved.exists, what="knowledge file")
-    assert "65 W USB-C port powers the Switch dock" in saved.read_text()
-    assert "@ann" not in saved.read_text()
+    # The answer goes into the store (every host indexes it), no longer into a knowledge file.
+    assert env.core.entries is not None
+    wait_until(lambda: bool(env.core.entries.live()), what="knowledge entry")
+    [entry] = env.core.entries.live()
+    assert "65 W USB-C port powers the Switch dock" in entry.text and "@ann" not in entry.text
+    assert not (env.core.settings.knowledge_dir / "policies" / "expert-answers.md").exists()
     wait_until(
         lambda: any(s.doc == "expert-answers" for s in env.core.retriever.search("Switch dock", 3)),
         what="re-indexed",

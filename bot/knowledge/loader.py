@@ -90,6 +90,11 @@ def load_file(root: Path, path: Path, data: bytes | None = None) -> LoadedFile:
     return LoadedFile(path=rel, digest=digest(raw), chunks=chunks, problems=problems)
 
 
+def load_document(key: str, doc: str, text: str) -> LoadedFile:
+    """Parse a Markdown document that is not a file (an expert answer in the store)."""
+    return LoadedFile(path=key, digest=digest(text.encode()), chunks=_policy_chunks(key, doc, text))
+
+
 def _policy_chunks(rel: str, doc: str, text: str) -> list[Chunk]:
     title_match = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
     title = title_match.group(1).strip() if title_match else doc.replace("-", " ").title()

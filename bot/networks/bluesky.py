@@ -276,6 +276,7 @@ class BlueskyClient:
             followers=followers,
             created_at=_time(record.get("createdAt")) or _time(item.indexed_at),
             url=f"https://bsky.app/profile/{handle}/post/{_rkey(item.uri)}",
+            thread_id=root.get("uri") or item.uri,  # the thread is its root post
             reply_ref={
                 "cid": item.cid,
                 "root_uri": root.get("uri") or item.uri,

@@ -145,6 +145,8 @@ class MastodonClient:
             ref = {"visibility": str(post["visibility"])} if post.get("visibility") else {}
             if spoiler:
                 ref["spoiler_text"] = spoiler
+            if post.get("in_reply_to_id"):  # a reply chain: the cases resolve it to its thread
+                ref["in_reply_to_id"] = str(post["in_reply_to_id"])
             found.append(
                 Mention(
                     id=str(post["id"]),

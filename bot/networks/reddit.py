@@ -268,6 +268,9 @@ class RedditClient:
             followers=karma.get(author) if author else None,
             created_at=datetime.fromtimestamp(float(created), UTC) if created else None,
             url=url,
+            # a conversation is the post: a comment's link_id, a post's own fullname (praw
+            # would fetch a missing attribute from the API, so read link_id on comments only)
+            thread_id=thing.name if kind == "t3" else (thing.__dict__.get("link_id") or None),
             reply_ref=ref,
         )
 

@@ -186,6 +186,7 @@ class XClient:
                         followers=(author.get("public_metrics") or {}).get("followers_count"),
                         created_at=_time(tweet.get("created_at")),
                         url=f"https://x.com/{username or 'i'}/status/{tweet['id']}",
+                        thread_id=str(tweet.get("conversation_id") or tweet["id"]),
                     )
                 )
             meta = response.get("meta") or {}

@@ -69,3 +69,7 @@ def register(app: App, h: Handlers) -> None:
     app.command("/mentions")(h.handle_mentions_command)
     app.event("message")(h.handle_message)
     app.event("app_home_opened")(h.handle_app_home_opened)
+    if h.deps.incidents is not None:
+        app.action(ids.APPROVE_ALL, middleware=guard)(h.deps.incidents.handle_approve_all)
+        app.action(ids.SPLIT_INCIDENT, middleware=guard)(h.deps.incidents.handle_split)
+        app.action(ids.REJECT_INCIDENT, middleware=guard)(h.deps.incidents.handle_reject)

@@ -129,14 +129,23 @@ def _badges(record: MentionRecord) -> str:
 
 
 def card(
-    record: MentionRecord, now: datetime, oncall: str | None = None, rules: ReplyRules = RULES
+    record: MentionRecord,
+    now: datetime,
+    oncall: str | None = None,
+    rules: ReplyRules = RULES,
+    history: str | None = None,
 ) -> dict[str, Any]:
-    """Return the review card (`text` and `blocks`) for a mention in its current state."""
+    """Return the review card (`text` and `blocks`) for a mention in its current state.
+
+    `history` is the author's line from the store (`bot.people.history_line`), shown escaped
+    right under the author.
+    """
     mention, t = record.mention, record.triage
     ref = ids.Ref(record.row_id)
     posted = mention.created_at or record.received_at
     blocks: list[Block] = [
         _section(f"{_badges(record)}\n{_author(record, rules)}"),
+        *([_context(esc(history, 1000))] if history else []),
         _section(f">{esc(mention.text, 2500)}".replace("\n", "\n>")),
         _context(f"⏱ {sla_clock(posted, now)}", f"Received {slack_date(record.received_at)}"),
     ]

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.networks.rules import RULES, ReplyRules
 from bot.slack import blocks
 from bot.store import MentionRecord, Store
+from bot.store.people import PeopleQueries
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,15 @@ class CardDesk:
         self.review_channel = review_channel
         self.oncall_group = oncall_group
         self.clock = clock
+        self.people = PeopleQueries(store.engine, clock)  # the author line on every card
+        # what a card shows of its case (conversation, incident); set by the IncidentDesk
+        self.decorate: Callable[[MentionRecord, dict], dict] = lambda _record, message: message
+        self.after_refresh: Callable[[MentionRecord], None] = lambda _record: None
 
     def render(self, record: MentionRecord) -> dict:
-        return blocks.card(record, self.clock(), self.oncall_group, self.rules)
+        history = self.people.history(record, self.rules)
+        message = blocks.card(record, self.clock(), self.oncall_group, self.rules, history=history)
+        return self.decorate(record, message)
 
     def post_new(self, limit: int = 50) -> list[int]:
         """Post a card for each drafted mention that has none yet; return the ones posted."""
@@ -64,8 +71,9 @@ class CardDesk:
         return posted
 
     def refresh(self, row_id: int) -> None:
-        """Re-render a mention's card in place (chat.update)."""
+        """Re-render a mention's card in place (chat.update), and its incident's card."""
         record = self.store.get(row_id)
+        self.after_refresh(record)
         if not (record.card_channel and record.card_ts):
             return
         try:

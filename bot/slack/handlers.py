@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from slack_bolt import Ack, BoltResponse, Respond
@@ -20,11 +19,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain import Status
-from bot.knowledge.expert import append_expert_answer
+from bot.knowledge.expert import ExpertAnswers
 from bot.review import ActionResult, ReviewService
-from bot.slack import blocks, ids, reports
+from bot.slack import blocks, ids, insights, reports
 from bot.slack.approvers import Approvers
 from bot.slack.cards import CardDesk
+from bot.slack.incident_handlers import IncidentHandlers
 from bot.store import MentionRecord, Store
 from bot.summary import WINDOWS, parse_window, summarise
 
@@ -38,10 +38,13 @@ class SlackDeps:
     cards: CardDesk
     approvers: Approvers
     expert_channel: str | None
-    knowledge_dir: Path
+    knowledge: ExpertAnswers  # where "Save to knowledge base" writes (the store)
     on_knowledge_changed: Callable[[], object] = lambda: None
     status: Callable[[], list[str]] = lambda: []  # source states, e.g. "X: rate-limited until …"
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    sla_minutes: float = 60.0  # BOT_SLA_MINUTES, for /mentions report
+    brand_name: str = ""  # titles the report chart
+    incidents: IncidentHandlers | None = None  # incident cards, when cases are on
 
 
 def _ref(body: dict[str, Any]) -> ids.Ref:
@@ -57,6 +60,14 @@ class Handlers:
 
     def __init__(self, deps: SlackDeps) -> None:
         self.deps = deps
+        self.insights = insights.InsightCommands(
+            deps.store,
+            deps.cards.people,
+            deps.sla_minutes,
+            deps.clock,
+            deps.cards.rules,
+            deps.brand_name,
+        )
 
     # -- middleware ------------------------------------------------------------------------
 
@@ -226,30 +237,40 @@ class Handlers:
         if draft is None or draft.id != ref.draft or draft.origin != "expert":
             self._tell(client, body, user, "That answer is no longer the current expert draft.")
             return
-        saved = append_expert_answer(
-            self.deps.knowledge_dir, draft.text, draft.author or "?", user, self.deps.clock()
+        saved = self.deps.knowledge.save(
+            draft.text, draft.author or "?", user, self.deps.clock(), ref.mention
         )
-        # The audit keeps what was written: the file, then the section with its provenance.
-        self.deps.store.audit(ref.mention, user, "save_to_kb", None, f"{saved.path}\n{saved.entry}")
+        # The audit keeps what was written: the entry, then the section with its provenance.
+        self.deps.store.audit(
+            ref.mention, user, "save_to_kb", None, f"knowledge entry {saved.id}\n{saved.markdown()}"
+        )
         self.deps.on_knowledge_changed()
         self._tell(
-            client, body, user, f"Saved to the knowledge base ({saved.path.name}) and re-indexed."
+            client, body, user, f"Saved to the knowledge base (entry {saved.id}) and re-indexed."
         )
 
     # -- reports ---------------------------------------------------------------------------
 
-    def handle_mentions_command(self, ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+    def handle_mentions_command(
+        self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()  # within Slack's 3 seconds; the work below answers through response_url
         try:
-            self._mentions_command(command, respond)
+            self._mentions_command(command, respond, client)
         except Exception:
             log.exception("/mentions %s failed", command.get("text"))
             respond(text="Sorry, that report failed; the error is in the bot's logs.")
 
-    def _mentions_command(self, command: dict[str, Any], respond: Respond) -> None:
+    def _mentions_command(
+        self, command: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         words = (command.get("text") or "").split()
         verb = words[0].lower() if words else "summary"
-        if verb == "summary":
+        if verb in insights.VERBS:  # author, advocates, report
+            self.insights.handle(verb, words[1:], command, respond, client)
+        elif verb == "incidents" and self.deps.incidents is not None:
+            self.deps.incidents.incidents_command(respond)
+        elif verb == "summary":
             window = parse_window(words[1]) if len(words) > 1 else "24h"
             if window is None:
                 respond(text=f"Unknown period `{blocks.esc(words[1], 20)}`; use 24h, 7d or 30d.")
@@ -277,7 +298,8 @@ class Handlers:
     def handle_app_home_opened(self, event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab") not in (None, "home"):
             return
-        client.views_publish(user_id=event["user"], view=reports.home_view(self._summary("7d")))
+        view = reports.home_view(self._summary("7d"), people=self.insights.home_blocks())
+        client.views_publish(user_id=event["user"], view=view)
 
     # -- helpers ---------------------------------------------------------------------------
 

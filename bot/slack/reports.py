@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -14,8 +15,16 @@ HELP = (
     "pending approvals, open escalations, time to first response, approval/edit/reject rates, "
     "top advocates and detractors\n"
     "• `/mentions pending`: the oldest mentions awaiting approval, with links\n"
+    "• `/mentions incidents`: the open incidents (many people, one problem) with counts and links\n"
     "• `/mentions status`: each network's state (polling, or rate-limited until when) and "
     "the queue\n"
+    "• `/mentions author <handle>`: someone's mentions and our replies, with links (the handle "
+    "as their network writes it, e.g. `@ann`, `u/ann`, `bluesky:ana.bsky.social`)\n"
+    "• `/mentions advocates [7d|30d|90d]`: the top 10 advocates and top 5 detractors, with "
+    "score, reach, mentions and their latest post\n"
+    "• `/mentions report [7d|30d]`: a chart of volume by sentiment, time to first response "
+    "against the SLA, and volume by network and intent, posted in this channel with its "
+    "key numbers\n"
     "• `/mentions help`: this message"
 )
 
@@ -63,11 +72,13 @@ def summary_blocks(summary: MentionSummary) -> list[Block]:
     ]
 
 
-def home_view(summary: MentionSummary) -> Block:
+def home_view(summary: MentionSummary, people: Sequence[Block] = ()) -> Block:
+    """The App Home: the summary, then `people` (advocates and detractors), then the help."""
     return {
         "type": "home",
         "blocks": [
             *summary_blocks(summary),
+            *([{"type": "divider"}, *people] if people else []),
             {"type": "divider"},
             {"type": "context", "elements": [{"type": "mrkdwn", "text": HELP}]},
         ],

@@ -43,6 +43,11 @@ class MentionRow(Base):
     followers: Mapped[int | None] = mapped_column(Integer)
     url: Mapped[str | None] = mapped_column(String(2000))
     reply_ref: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    thread_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    # cases: the incident it belongs to; the newer message of its conversation holding the card
+    incident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    grouped_into: Mapped[int | None] = mapped_column(Integer)
+    topic: Mapped[str | None] = mapped_column(String(200))  # the document its draft cites first
     created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     status: Mapped[str] = mapped_column(String(20), default=Status.NEW.value, index=True)
@@ -91,6 +96,7 @@ class MentionRow(Base):
             created_at=self.created_at,
             url=self.url,
             reply_ref=dict(self.reply_ref or {}),
+            thread_id=self.thread_id,
         )
 
 
@@ -126,6 +132,49 @@ class AuditRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
+class IncidentRow(Base):
+    """Several people reporting the same problem: one card for all of them."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open|split|closed
+    topic: Mapped[str | None] = mapped_column(String(200))  # the cited document they share
+    signature: Mapped[str] = mapped_column(Text)  # the first report, normalised
+    lead_row: Mapped[int] = mapped_column(Integer)  # the member whose draft is the shared one
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    card_state: Mapped[str | None] = mapped_column(String(10))
+    card_channel: Mapped[str | None] = mapped_column(String(40))
+    card_ts: Mapped[str | None] = mapped_column(String(40))
+    closed_by: Mapped[str | None] = mapped_column(String(40))
+
+
+class SpikeAlertRow(Base):
+    """A spike alert posted to Slack, per topic; closed when the rate falls back."""
+
+    __tablename__ = "spike_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(200), index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    threshold: Mapped[float] = mapped_column(Float)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    channel: Mapped[str | None] = mapped_column(String(40))
+    ts: Mapped[str | None] = mapped_column(String(40))
+
+
+class LockRow(Base):
+    """A named lease several processes compete for (the spike decision): one holder at a time."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(100))
+    until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class CursorRow(Base):
     """Where a source stopped reading (X's since_id), so a restart resumes there."""
 
@@ -143,3 +192,20 @@ class SeenEventRow(Base):
 
     event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class KnowledgeEntryRow(Base):
+    """An expert's answer saved from Slack: knowledge every host indexes beside the files."""
+
+    __tablename__ = "knowledge_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    heading: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)  # the expert's words only, never the mention
+    expert: Mapped[str] = mapped_column(String(100))  # who wrote it
+    saved_by: Mapped[str] = mapped_column(String(100))
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    mention_id: Mapped[int | None] = mapped_column(ForeignKey("mentions.id"), index=True)
+    # withdrawn by an editor (`bot knowledge remove`): kept for the record, no longer indexed
+    removed_by: Mapped[str | None] = mapped_column(String(100))
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

@@ -82,6 +82,8 @@ class MentionRecord:
     rejected_by: str | None
     rejected_reason: str | None
     problem: str | None = None
+    incident_id: int | None = None  # the incident it belongs to
+    grouped_into: int | None = None  # the newer message of its conversation that holds the card
 
     @property
     def sources(self) -> tuple[Source, ...]:
@@ -175,6 +177,7 @@ class Store:
                 followers=mention.followers,
                 url=mention.url,
                 reply_ref=dict(mention.reply_ref) or None,
+                thread_id=mention.thread_id,
                 created_at=mention.created_at,
             )
             session.add(row)
@@ -306,6 +309,21 @@ class Store:
                 raise LookupError(f"no mention with id {row_id}")
             return self._record(session, row)
 
+    def get_many(self, row_ids: Sequence[int]) -> list[MentionRecord]:
+        """Return the records of `row_ids`, in that order, in two queries (a batch's worth)."""
+        if not row_ids:
+            return []
+        with self._session() as session:
+            rows = {
+                r.id: r
+                for r in session.scalars(select(MentionRow).where(MentionRow.id.in_(row_ids)))
+            }
+            latest: dict[int, DraftRow] = {}
+            drafts = select(DraftRow).where(DraftRow.mention_id.in_(row_ids)).order_by(DraftRow.id)
+            for draft in session.scalars(drafts):
+                latest[draft.mention_id] = draft
+            return [self._record(session, rows[i], latest.get(i)) for i in row_ids if i in rows]
+
     def find_by_expert_thread(self, channel: str, thread_ts: str) -> int | None:
         with self._session() as session:
             return session.scalars(
@@ -371,7 +389,10 @@ class Store:
                 session.scalars(
                     select(MentionRow.id)
                     .where(
-                        MentionRow.status.in_([Status.DRAFTED.value, Status.ESCALATED.value]),
+                        # a failed post of an incident member that never had its own card
+                        MentionRow.status.in_(
+                            [Status.DRAFTED.value, Status.ESCALATED.value, Status.POST_FAILED.value]
+                        ),
                         or_(MentionRow.card_state.is_(None), MentionRow.card_state == "failed"),
                     )
                     .order_by(MentionRow.id)
@@ -528,8 +549,13 @@ class Store:
             .limit(1)
         ).first()
 
-    def _record(self, session: Session, row: MentionRow) -> MentionRecord:
-        latest = self._latest(session, row.id)
+    def _record(
+        self, session: Session, row: MentionRow, latest: DraftRow | bool | None = False
+    ) -> MentionRecord:
+        """Build a record; `latest` is its newest draft when the caller already read it."""
+        if latest is False:
+            latest = self._latest(session, row.id)
+        assert latest is None or isinstance(latest, DraftRow)
         triage = Triage(
             intent=Intent(row.intent or "other"),
             sentiment=row.sentiment or 0.0,
@@ -574,4 +600,6 @@ class Store:
             rejected_by=row.rejected_by,
             rejected_reason=row.rejected_reason,
             problem=row.problem,
+            incident_id=row.incident_id,
+            grouped_into=row.grouped_into,
         )

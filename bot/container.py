@@ -18,6 +18,7 @@ from bot.drafting.guards import GuardRules
 from bot.drafting.kinds import load_answer_kinds
 from bot.drafting.offline import OfflineDrafter
 from bot.drafting.phrases import load_bad_news, load_phrases
+from bot.events import Events, NoEvents
 from bot.knowledge.embeddings import RecentTexts, WordLlamaEmbedder
 from bot.knowledge.expert import EXPERT_DOC
 from bot.knowledge.glossary import Glossary
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from bot.cases.flow import CaseFlow
+    from bot.crm import CrmSender
     from bot.domain import Draft
     from bot.networks.poller import NetworkPoller
     from bot.networks.x import XClient
@@ -397,6 +399,15 @@ def network_status(pollers: list[NetworkPoller]) -> list[str]:
     return [lines.get(label, f"{label}: off (no credentials set)") for label in _ALL_NETWORKS]
 
 
+def crm_status(events: Events) -> list[str]:
+    """The CRM hand-off's backlog line for `/mentions status`, when it is configured."""
+    from bot.crm import CrmOutbox
+
+    if not isinstance(events, CrmOutbox):
+        return []
+    return [events.backlog().line(events.clock())]
+
+
 def build_review(
     core: Core,
     store: Store,
@@ -408,6 +419,33 @@ def build_review(
         publisher or build_publisher(core.settings),
         redraft=core.redraft,
         rules=rules or ReplyRules(),
+        events=build_events(core.settings, store),
+    )
+
+
+def build_events(settings: Settings, store: Store) -> Events:
+    """The CRM outbox when CRM_WEBHOOK_URL and CRM_WEBHOOK_SECRET are set, else nowhere."""
+    if settings.crm_webhook_url and settings.crm_webhook_secret:
+        from bot.crm import CrmOutbox
+
+        return CrmOutbox(store)
+    return NoEvents()
+
+
+def build_crm_sender(settings: Settings, store: Store) -> CrmSender | None:
+    """The delivery side of the hand-off, run in every serve and worker process's rounds."""
+    if not (settings.crm_webhook_url and settings.crm_webhook_secret):
+        return None
+    import os
+    import socket
+
+    from bot.crm import CrmOutbox, CrmSender
+
+    return CrmSender(
+        CrmOutbox(store),
+        settings.crm_webhook_url,
+        settings.crm_webhook_secret.get_secret_value(),
+        worker=f"{socket.gethostname()}:{os.getpid()}",
     )
 
 
@@ -456,7 +494,7 @@ def build_slack(
         expert_channel=settings.slack_expert_channel,
         knowledge=core.entries or build_entries(settings),
         on_knowledge_changed=core.reload_knowledge,
-        status=lambda: network_status(sources),
+        status=lambda: network_status(sources) + crm_status(review.events),
         sla_minutes=settings.sla_minutes,
         brand_name=settings.brand_name,
         incidents=incidents,
@@ -465,7 +503,8 @@ def build_slack(
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
     app = build_app(deps, client, secret, socket_mode=socket_mode)
-    runner = Runner(core.pipeline, store, desk, review, sources, cases=flow)
+    crm = build_crm_sender(settings, store)
+    runner = Runner(core.pipeline, store, desk, review, sources, cases=flow, crm=crm)
     core.watch_knowledge()  # an answer saved on another host reaches this one's drafts
     return SlackParts(app=app, desk=desk, runner=runner)
 
@@ -500,6 +539,7 @@ def build_cases(
         min_authors=settings.incident_min_mentions,
         stop_words=stop_words,
         holder=holder,
+        events=review.events,
     )
     if client is None or desk is None:
         return CaseFlow(store, placer), None
@@ -525,6 +565,7 @@ def build_cases(
         cooldown=timedelta(minutes=settings.spike_cooldown_minutes),
         stop_words=stop_words,
         holder=holder,
+        events=review.events,
     )
     service = IncidentService(store, cases, review, networks.rules)
     return CaseFlow(store, placer, incident_desk, spikes), IncidentHandlers(service, incident_desk)
@@ -555,8 +596,9 @@ def build_worker(core: Core, store: Store) -> Runner:
     sources = build_sources(store, networks)
     flow, _ = build_cases(core, store, review, networks, client, desk)
     core.watch_knowledge()  # an answer saved by the web process reaches this worker's drafts
+    crm = build_crm_sender(settings, store)
     return Runner(
-        core.pipeline, store, desk, review, sources, lease, settings.claim_batch, cases=flow
+        core.pipeline, store, desk, review, sources, lease, settings.claim_batch, flow, crm
     )
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot.domain import Draft, Mention, Status
+from bot.events import Events, NoEvents
 from bot.networks.rules import RULES, ReplyRules
 from bot.store import MentionRecord, Store
 
@@ -80,7 +81,9 @@ class ReviewService:
         redraft: Redrafter | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rules: ReplyRules = RULES,
+        events: Events | None = None,
     ) -> None:
+        self.events: Events = events or NoEvents()  # the CRM hand-off, when configured
         self.store = store
         self.publisher = publisher
         self.redraft = redraft
@@ -164,7 +167,7 @@ class ReviewService:
         return ActionResult(True, self.store.get(row_id))
 
     def _posted(self, row_id: int, result: PostResult, action: str) -> None:
-        self.store.move(
+        moved = self.store.move(
             row_id,
             [Status.APPROVED],
             Status.POSTED,
@@ -174,6 +177,9 @@ class ReviewService:
             posted_url=result.url or result.where,
             posted_at=self.clock(),
         )
+        if moved:
+            record = self.store.get(row_id)
+            self.events.emit("reply.posted", record, actor=record.approved_by)
 
     def edit(self, row_id: int, user: str, text: str) -> ActionResult:
         """Replace the draft with an editor's text (validated) and keep it awaiting approval."""
@@ -217,6 +223,8 @@ class ReviewService:
             rejected_reason=(reason or "").strip() or None,
         )
         current = self.store.get(row_id)
+        if moved:
+            self.events.emit("mention.rejected", current, actor=user)
         return ActionResult(moved, current, None if moved else _already(current))
 
     def escalate(self, row_id: int, user: str) -> ActionResult:
@@ -230,6 +238,8 @@ class ReviewService:
                 row_id, [Status.DRAFTED], Status.ESCALATED, actor=user, escalated_by=user
             )
         current = self.store.get(row_id)
+        if moved:
+            self.events.emit("mention.escalated", current, actor=user)
         return ActionResult(moved, current, None if moved else _already(current))
 
     def expert_answer(self, row_id: int, expert: str, text: str) -> ActionResult:

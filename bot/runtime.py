@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.cases.flow import CaseFlow
+from bot.crm import CrmSender
 from bot.pipeline import Pipeline
 from bot.review import ReviewService
 from bot.slack.cards import CardDesk
@@ -52,8 +53,10 @@ class Runner:
         lease: timedelta = timedelta(minutes=2),
         batch: int = 50,
         cases: CaseFlow | None = None,
+        crm: CrmSender | None = None,
     ) -> None:
         self.cases = cases
+        self.crm = crm
         self.batch = batch
         self.sources = list(sources)
         self.lease = lease
@@ -91,6 +94,11 @@ class Runner:
             self.cases.tick()
         report.carded = len(self.desk.post_new()) if self.desk is not None else 0
         report.settled = len(self.review.settle_unknown())
+        if self.crm is not None:
+            try:
+                self.crm.deliver_due()
+            except Exception:  # the CRM being away must not stop drafting and carding
+                log.exception("CRM delivery failed")
         return report
 
     def start(self, interval: float = 0.1) -> None:

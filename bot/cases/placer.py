@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.cases.similarity import Report, needs_own_review, report, reports_problem, same_problem
 from bot.domain import OPEN_STATUSES, Status
+from bot.events import Events, NoEvents
 from bot.store import MentionRecord, Store
 from bot.store.cases import CaseStore, Incident
 
@@ -45,7 +46,9 @@ class CasePlacer:
         stop_words: frozenset[str] = frozenset(),
         holder: str = "placer",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        events: Events | None = None,
     ) -> None:
+        self.events: Events = events or NoEvents()
         self.store = store
         self.cases = cases
         self.window = window
@@ -142,6 +145,8 @@ class CasePlacer:
             self._touched.add(member.row_id)
         incident = self.cases.incident(incident_id)
         self._open.append((incident, [first, *(self._report(m) for m in members[1:5])]))
+        about = {"incident": {"id": incident_id, "mentions": len(members), "topic": first.topic}}
+        self.events.emit("incident.opened", self.store.get(lead.row_id), extra=about)
 
     def _join(self, incident_id: int, record: MentionRecord, placed: Placed) -> None:
         grouped = not needs_own_review(record.triage)

@@ -110,5 +110,6 @@ class IncidentService:
                 rejected_reason=f"rejected with incident #{incident_id}",
             ):
                 out.changed.append(row_id)
+                self.review.events.emit("mention.rejected", self.store.get(row_id), actor=user)
         out.ok = True
         return out

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot.cases.similarity import problem_words
+from bot.events import Events, NoEvents
 from bot.networks.rules import RULES
 from bot.store import MentionRecord, Store
 from bot.store.cases import CaseStore, SpikeAlert
@@ -66,7 +67,9 @@ class SpikeWatch:
         holder: str = "spikes",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         every: timedelta = timedelta(seconds=30),
+        events: Events | None = None,
     ) -> None:
+        self.events: Events = events or NoEvents()
         self.store = store
         self.cases = cases
         self.notifier = notifier
@@ -120,6 +123,17 @@ class SpikeWatch:
             where = self.notifier.post_alert(spike)
             if where is not None:
                 self.cases.alert_posted(alert_id, *where)
+            about = {
+                "spike": {
+                    "count": count,
+                    "threshold": threshold,
+                    "baseline": round(baseline, 2),
+                    "topic": topic,
+                    "terms": spike.terms,
+                }
+            }
+            if rows:  # the event carries the latest negative mention as its example
+                self.events.emit("spike.alert", rows[0], extra=about)
             return spike
 
     def _topic(self, rows: list[MentionRecord]) -> tuple[str, list[int]]:

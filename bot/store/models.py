@@ -175,6 +175,25 @@ class LockRow(Base):
     until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class CrmEventRow(Base):
+    """An event for the CRM, kept until the CRM has it (the outbox of the hand-off)."""
+
+    __tablename__ = "crm_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)  # stable: receivers dedupe
+    event: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)  # the JSON sent, fixed when the event happened
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 class CursorRow(Base):
     """Where a source stopped reading (X's since_id), so a restart resumes there."""
 

@@ -181,6 +181,52 @@ class Outcome:
         }
 
 
+@dataclass(frozen=True)
+class DraftVersion:
+    id: int
+    text: str
+    origin: str
+    note: str | None
+    author: str | None
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class MentionRecord:
+    """Everything a card or a command needs to know about one mention."""
+
+    row_id: int
+    mention: Mention
+    status: Status
+    triage: Triage
+    received_at: datetime
+    draft: DraftVersion | None
+    card_channel: str | None
+    card_ts: str | None
+    expert_channel: str | None
+    expert_ts: str | None
+    escalated_by: str | None
+    approved_by: str | None
+    approved_at: datetime | None
+    final_text: str | None
+    posted_url: str | None
+    posted_at: datetime | None
+    post_error: str | None
+    rejected_by: str | None
+    rejected_reason: str | None
+    problem: str | None = None
+    incident_id: int | None = None  # the incident it belongs to
+    grouped_into: int | None = None  # the newer message of its conversation that holds the card
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return self.draft.sources if self.draft else ()
+
+    def outcome(self) -> Outcome:
+        draft = Draft(self.draft.text, self.sources, self.draft.origin) if self.draft else None
+        return Outcome(self.mention, self.triage, self.sources, draft)
+
+
 class Status(StrEnum):
     """Where a mention is in the review workflow."""
 
@@ -222,6 +268,65 @@ _TRANSITIONS: dict[Status, frozenset[Status]] = {
 OPEN_STATUSES = _OPEN  # awaiting a person: a follow-up or a same-problem report may join it
 
 
+class Action(StrEnum):
+    """What a reviewer can do to one mention (the card's buttons carry these action ids)."""
+
+    APPROVE = "approve"
+    RETRY_POST = "retry_post"
+    EDIT = "edit"
+    REGENERATE = "regenerate"
+    ESCALATE = "escalate"
+    REJECT = "reject"
+
+
+# Where each action may start and where it takes the mention. The review service allows an
+# action only from these statuses, a card shows a button only where it is allowed, and every
+# pair is a transition of `_TRANSITIONS` (checked below, at import): one table, three readers.
+ACTIONS: dict[Action, tuple[frozenset[Status], Status]] = {
+    Action.APPROVE: (
+        frozenset({Status.DRAFTED, Status.ESCALATED, Status.POST_FAILED}),
+        Status.APPROVED,
+    ),
+    Action.RETRY_POST: (frozenset({Status.POST_FAILED}), Status.APPROVED),
+    Action.EDIT: (
+        frozenset({Status.DRAFTED, Status.ESCALATED, Status.POST_FAILED, Status.NO_REPLY}),
+        Status.DRAFTED,
+    ),
+    Action.REGENERATE: (
+        frozenset({Status.DRAFTED, Status.ESCALATED, Status.POST_FAILED, Status.NO_REPLY}),
+        Status.DRAFTED,
+    ),
+    Action.ESCALATE: (frozenset({Status.DRAFTED}), Status.ESCALATED),
+    Action.REJECT: (
+        frozenset({Status.DRAFTED, Status.ESCALATED, Status.POST_FAILED, Status.NO_REPLY}),
+        Status.REJECTED,
+    ),
+}
+# The buttons of a card in each status, in order (a subset of what ACTIONS allows: a held card
+# offers writing a reply and dismissing it, a failed post offers Retry rather than Approve).
+CARD_BUTTONS: dict[Status, tuple[Action, ...]] = {
+    Status.DRAFTED: (
+        Action.APPROVE,
+        Action.EDIT,
+        Action.REGENERATE,
+        Action.ESCALATE,
+        Action.REJECT,
+    ),
+    Status.ESCALATED: (Action.APPROVE, Action.EDIT, Action.REGENERATE, Action.REJECT),
+    Status.POST_FAILED: (Action.RETRY_POST, Action.EDIT, Action.REJECT),
+    Status.NO_REPLY: (Action.EDIT, Action.REJECT),
+}
+
+
+def starts(action: Action) -> frozenset[Status]:
+    """The statuses `action` may start from."""
+    return ACTIONS[action][0]
+
+
+def allowed(status: Status, action: Action) -> bool:
+    return status in ACTIONS[action][0]
+
+
 def transition(current: Status, target: Status) -> Status:
     """Return `target` if the workflow allows moving there from `current`, else raise."""
     if target not in _TRANSITIONS[current]:
@@ -246,3 +351,19 @@ class Summary:
         self.by_priority[priority] = self.by_priority.get(priority, 0) + 1
         self.escalated += outcome.triage.escalate
         self.drafted += outcome.reply
+
+
+def _check_actions() -> None:
+    for action, (sources, target) in ACTIONS.items():
+        for status in sources:
+            if (
+                target not in _TRANSITIONS[status]
+            ):  # pragma: no cover - a wrong table fails at import
+                raise AssertionError(f"{action} from {status} to {target} is no transition")
+    for status, buttons in CARD_BUTTONS.items():
+        for action in buttons:
+            if not allowed(status, action):
+                raise AssertionError(f"a {status} card offers {action}, which is not allowed")
+
+
+_check_actions()

@@ -7,11 +7,12 @@ OpenAI, SQLAlchemy, Slack, X) implement them at the edges; tests use in-memory f
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 import numpy as np
 
-from bot.domain import Draft, Mention, Source, Triage
+from bot.domain import Draft, Mention, MentionRecord, Source, Status, Triage
 
 
 class Embedder(Protocol):
@@ -55,3 +56,37 @@ class TriageRefiner(Protocol):
     def refine(self, mention: Mention, triage: Triage) -> Triage:
         """Return the refined triage."""
         ...
+
+
+class ReviewRecords(Protocol):
+    """What the review service needs of the store (bot/store/reads.py and decisions.py): read a
+    mention, and move it or add a draft by compare-and-set, checked against the domain's table."""
+
+    def get(self, row_id: int) -> MentionRecord: ...
+
+    def records(
+        self, statuses: Sequence[Status], since: datetime | None = None, limit: int = 1000
+    ) -> list[MentionRecord]: ...
+
+    def move(
+        self,
+        row_id: int,
+        expected: Sequence[Status],
+        target: Status,
+        actor: str,
+        action: str = "status",
+        **values: Any,
+    ) -> bool: ...
+
+    def add_draft(
+        self,
+        row_id: int,
+        draft: Draft,
+        author: str | None,
+        expect: Sequence[Status],
+        target: Status = Status.DRAFTED,
+    ) -> bool: ...
+
+    def audit(
+        self, row_id: int | None, actor: str, action: str, before: str | None, after: str | None
+    ) -> None: ...

@@ -15,16 +15,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bot.domain import Draft, Mention, Status
+from bot.domain import Action, Draft, Mention, MentionRecord, Status, starts
 from bot.events import Events, NoEvents
 from bot.networks.rules import RULES, ReplyRules
-from bot.store import MentionRecord, Store
+from bot.ports import ReviewRecords
 
 log = logging.getLogger(__name__)
 
-APPROVABLE = (Status.DRAFTED, Status.ESCALATED, Status.POST_FAILED)
-EDITABLE = (Status.DRAFTED, Status.ESCALATED, Status.POST_FAILED, Status.NO_REPLY)
-REJECTABLE = (Status.DRAFTED, Status.ESCALATED, Status.POST_FAILED, Status.NO_REPLY)
+# Where each decision may start: the domain's one table (bot.domain.ACTIONS).
+APPROVABLE = tuple(sorted(starts(Action.APPROVE)))
+EDITABLE = tuple(sorted(starts(Action.EDIT)))
+REGENERABLE = tuple(sorted(starts(Action.REGENERATE)))
+REJECTABLE = tuple(sorted(starts(Action.REJECT)))
+ESCALATABLE = tuple(sorted(starts(Action.ESCALATE)))
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ class ReviewService:
 
     def __init__(
         self,
-        store: Store,
+        store: ReviewRecords,
         publisher: ReplyPublisher,
         redraft: Redrafter | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -206,7 +209,7 @@ class ReviewService:
         problem = self.check(record.mention, draft.text)
         if problem:
             return ActionResult(False, record, f"The new draft does not fit: {problem}")
-        if not self.store.add_draft(row_id, draft, None, EDITABLE):
+        if not self.store.add_draft(row_id, draft, None, REGENERABLE):
             current = self.store.get(row_id)
             return ActionResult(False, current, _already(current))
         self.store.audit(row_id, user, "regenerate", instruction, draft.text)
@@ -235,7 +238,7 @@ class ReviewService:
             )
         else:
             moved = self.store.move(
-                row_id, [Status.DRAFTED], Status.ESCALATED, actor=user, escalated_by=user
+                row_id, ESCALATABLE, Status.ESCALATED, actor=user, escalated_by=user
             )
         current = self.store.get(row_id)
         if moved:

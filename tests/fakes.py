@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import itertools
+import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 
-from bot.domain import Draft, Mention, Source, Triage
+from bot.domain import (
+    Draft,
+    DraftVersion,
+    Mention,
+    MentionRecord,
+    Source,
+    Status,
+    Triage,
+    transition,
+)
 from bot.text import words
 
 
@@ -65,3 +79,79 @@ class QueuedDrafter:
         if not triage.should_reply:
             return None
         return Draft(text=self.texts.pop(0), sources=tuple(sources), origin=self.origin)
+
+
+class MemoryRecords:
+    """The review service's store port (bot.ports.ReviewRecords) in memory: the same
+    compare-and-set moves, checked against the same domain table, without a database."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, MentionRecord] = {}
+        self.audits: list[tuple[int | None, str, str]] = []
+        self._lock = threading.Lock()
+        self._drafts = itertools.count(1)
+
+    def put(self, mention: Mention, triage: Triage, draft: str | None) -> int:
+        row_id = len(self.rows) + 1
+        version = (
+            DraftVersion(next(self._drafts), draft, "offline", None, None, ()) if draft else None
+        )
+        self.rows[row_id] = MentionRecord(
+            row_id, mention, Status.DRAFTED, triage, datetime.now(UTC), version,
+            *([None] * 13),
+        )  # fmt: skip
+        return row_id
+
+    def get(self, row_id: int) -> MentionRecord:
+        return self.rows[row_id]
+
+    def records(
+        self, statuses: Sequence[Status], since: datetime | None = None, limit: int = 1000
+    ) -> list[MentionRecord]:
+        return [r for r in self.rows.values() if r.status in statuses][:limit]
+
+    def move(
+        self,
+        row_id: int,
+        expected: Sequence[Status],
+        target: Status,
+        actor: str,
+        action: str = "status",
+        **values: Any,
+    ) -> bool:
+        for status in expected:
+            transition(status, target)
+        with self._lock:
+            record = self.rows[row_id]
+            if record.status not in expected:
+                return False
+            known = {k: v for k, v in values.items() if hasattr(record, k)}
+            self.rows[row_id] = dataclasses.replace(record, status=target, **known)
+            self.audits.append((row_id, actor, action))
+            return True
+
+    def add_draft(
+        self,
+        row_id: int,
+        draft: Draft,
+        author: str | None,
+        expect: Sequence[Status],
+        target: Status = Status.DRAFTED,
+    ) -> bool:
+        for status in expect:
+            transition(status, target)
+        with self._lock:
+            record = self.rows[row_id]
+            if record.status not in expect:
+                return False
+            version = DraftVersion(
+                next(self._drafts), draft.text, draft.origin, draft.note, author, draft.sources
+            )
+            self.rows[row_id] = dataclasses.replace(record, status=target, draft=version)
+            self.audits.append((row_id, author or "bot", f"draft:{draft.origin}"))
+            return True
+
+    def audit(
+        self, row_id: int | None, actor: str, action: str, before: str | None, after: str | None
+    ) -> None:
+        self.audits.append((row_id, actor, action))

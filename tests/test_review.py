@@ -13,6 +13,7 @@ from bot.domain import Draft, Intent, Mention, Outcome, Priority, Status, Triage
 from bot.publishers import OutboxPublisher
 from bot.review import ReviewService, post_key
 from bot.store import Store, make_engine
+from tests.fakes import MemoryRecords
 
 
 @pytest.fixture
@@ -105,3 +106,20 @@ def test_expert_answers_are_addressed_to_the_author(store: Store, tmp_path: Path
     result = service.expert_answer(row, "UEXP", "Yes, it works with the dock.")
     assert result.ok and result.record.status is Status.DRAFTED
     assert result.record.draft.text == "@ann Yes, it works with the dock."
+
+
+def test_the_review_service_runs_on_its_port_alone(tmp_path: Path) -> None:
+    """The service needs only bot.ports.ReviewRecords: the in-memory one behaves like the store
+    (compare-and-set from the domain's table), so a double approval still posts once."""
+    records = MemoryRecords()
+    triage = Triage(Intent.QUESTION, 0.0, Priority.NORMAL, False, None)
+    row = records.put(Mention("m1", "q?", "x", author="ann"), triage, "@ann Within 30 days.")
+    outbox = OutboxPublisher(tmp_path / "outbox.jsonl")
+    service = ReviewService(records, outbox)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: service.approve(row, "U1"), range(8)))
+    assert sum(r.ok for r in results) == 1
+    assert records.get(row).status is Status.POSTED
+    assert len((tmp_path / "outbox.jsonl").read_text().splitlines()) == 1
+    assert not service.edit(row, "U1", "@ann too late").ok  # the table says: posted is final
+    assert not service.escalate(row, "U1").ok

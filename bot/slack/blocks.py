@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.domain import Flag, Intent, Mention, Priority, Status
+from bot.domain import CARD_BUTTONS, Action, Flag, Intent, Mention, Priority, Status
 from bot.networks.rules import RULES, ReplyRules
 from bot.slack import ids
 from bot.store import MentionRecord
@@ -217,43 +217,47 @@ def _state_blocks(record: MentionRecord, ref: ids.Ref, now: datetime) -> list[Bl
     blocks: list[Block] = []
     if status is Status.POST_FAILED:
         blocks.append(_section(f"⚠️ *Posting failed:* {esc(record.post_error, 500)}"))
-        buttons = [
-            _button("Retry post", ids.RETRY_POST, ref, "primary"),
-            _button("Edit", ids.EDIT, ref),
-            _button("Reject", ids.REJECT, ref, "danger"),
-        ]
-        return [*blocks, {"type": "actions", "block_id": "review", "elements": buttons}]
     if status is Status.ESCALATED:
         thread = ""
         if record.expert_channel and record.expert_ts:
             thread = f" · thread in <#{record.expert_channel}>"
         blocks.append(_section(f"🧑‍🔬 *Escalated* by <@{record.escalated_by}>{thread}"))
     buttons = [
-        _button("Approve & post", ids.APPROVE, ref, "primary"),
-        _button("Edit", ids.EDIT, ref),
-        _button("Regenerate", ids.REGENERATE, ref),
+        _action_button(action, record, ref)
+        for action in CARD_BUTTONS.get(status, ())
+        if not (action is Action.APPROVE and record.draft is None)  # nothing to approve yet
     ]
-    if record.draft is None:
-        buttons = buttons[1:]  # nothing to approve yet
-    elif record.mention.network == "x_search" and record.mention.url:
+    if not buttons:
+        return blocks
+    return [*blocks, {"type": "actions", "block_id": "review", "elements": buttons}]
+
+
+# How each action looks on a card; which actions a card has comes from bot.domain.CARD_BUTTONS.
+_LOOK: dict[Action, tuple[str, str | None]] = {
+    Action.APPROVE: ("Approve & post", "primary"),
+    Action.RETRY_POST: ("Retry post", "primary"),
+    Action.EDIT: ("Edit", None),
+    Action.REGENERATE: ("Regenerate", None),
+    Action.ESCALATE: ("Escalate", None),
+    Action.REJECT: ("Reject", "danger"),
+}
+
+
+def _action_button(action: Action, record: MentionRecord, ref: ids.Ref) -> Block:
+    if action is Action.APPROVE and record.mention.network == "x_search" and record.mention.url:
         # Found by keyword search: X lets the API reply only to posts that tag the account.
-        buttons[0] = {
+        return {
             "type": "button",
             "text": {"type": "plain_text", "text": "Open on X to reply"},
             "action_id": ids.OPEN_ON_X,
             "url": record.mention.url[:3000],
         }
-    if status is Status.DRAFTED:
-        buttons.append(_button("Escalate", ids.ESCALATE, ref))
-    buttons.append(_button("Reject", ids.REJECT, ref, "danger"))
-    if status is Status.NO_REPLY:
+    label, style = _LOOK[action]
+    if action is Action.EDIT and record.status is Status.NO_REPLY:
         # Held, not forbidden: a person may still write a reply (the text is theirs, not a
         # stranger's), or close the card.
-        buttons = [
-            _button("Write a reply", ids.EDIT, ref),
-            _button("Reject", ids.REJECT, ref, "danger"),
-        ]
-    return [*blocks, {"type": "actions", "block_id": "review", "elements": buttons}]
+        label = "Write a reply"
+    return _button(label, str(action), ref, style)
 
 
 def _modal(callback: str, title: str, submit: str, ref: ids.Ref, blocks: list[Block]) -> Block:

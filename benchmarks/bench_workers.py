@@ -41,7 +41,12 @@ def run(
     model = OpenAIStub()
     slow = [Reply(delay=latency) for _ in range(mentions * 4)]
     model.script("TriageOut", *slow)
-    answer = {"text": "@u Thanks, we'll look into it!", "source_ids": [], "rationale": "bench"}
+    answer = {
+        "answer": "holding",  # states nothing, so the drafter accepts it whatever was asked
+        "text": "@u Thanks, we'll look into it!",
+        "source_ids": [],
+        "rationale": "bench",
+    }
     model.script("DraftOut", *[Reply(answer, delay=latency) for _ in range(mentions * 4)])
     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
     store = Store(make_engine(url.replace("postgresql://", "postgresql+psycopg://")))

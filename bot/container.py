@@ -504,7 +504,10 @@ def build_slack(
     )
     app = build_app(deps, client, secret, socket_mode=socket_mode)
     crm = build_crm_sender(settings, store)
-    runner = Runner(core.pipeline, store, desk, review, sources, cases=flow, crm=crm)
+    lease = timedelta(seconds=settings.claim_seconds)  # the same leases and batches as workers
+    runner = Runner(
+        core.pipeline, store, desk, review, sources, lease, settings.claim_batch, flow, crm
+    )
     core.watch_knowledge()  # an answer saved on another host reaches this one's drafts
     return SlackParts(app=app, desk=desk, runner=runner)
 

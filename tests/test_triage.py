@@ -459,3 +459,48 @@ def test_an_account_someone_else_is_in_is_harm_in_progress(core, text: str) -> N
 def test_a_question_whether_a_message_is_really_ours_is_no_incident(core) -> None:
     triage = core.triager.assess(Mention(id="a2", text="is this text message really from you?"))
     assert triage.priority is not Priority.URGENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A question that presumes the failure it asks about.
+        "@brand is anybody at your helpdesk even reading the tickets?",
+        "@brand one working charger in the box, is that too much to ask?",
+        "@brand is this some sick joke? the replacement is broken as well",
+        "@brand where's my apology for the week without internet?",
+        "@brand how is cutting me off mid-call helpful?",
+        # Help or courtesy not given at all.
+        "@brand three emails and not even a reply",
+        "@brand asked the staff for help at the counter and received none",
+        "@brand nobody here is helping, the desk has been empty since noon",
+        # Something gone missing, a wait on the line, a failure that repeats.
+        "@brand my suitcase is still missing after the transfer",
+        "@brand been on the phone for 55 minutes and counting",
+        "@brand the app keeps logging me out every time I pay",
+        "@brand rudest delivery driver I have ever met",
+    ],
+)
+def test_a_problem_reported_as_a_question_or_bare_fact_is_a_complaint(
+    triager: RuleTriager, text: str
+) -> None:
+    assert assess(triager, text).intent is Intent.COMPLAINT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@brand is anyone at the front desk overnight? we arrive after midnight",
+        "@brand how long is the phone line open on Saturdays?",
+        "@brand where can I see my refund once it has been sent?",
+    ],
+)
+def test_a_plain_question_near_those_words_stays_a_question(
+    triager: RuleTriager, text: str
+) -> None:
+    assert assess(triager, text).intent is Intent.QUESTION
+
+
+def test_praise_that_names_no_missing_help_is_not_a_complaint(triager: RuleTriager) -> None:
+    t = assess(triager, "@brand dropped it down the stairs and not even a scratch, love it")
+    assert t.intent is Intent.PRAISE

@@ -794,3 +794,28 @@ def test_pack_patterns_match_exactly_as_re_does(language: str) -> None:
         for text in texts:
             expected, got = slow.search(text), fast.search(text)
             assert (expected and expected.span()) == (got and got.span()), (name, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@marca drie mails gestuurd en niet eens een reactie",
+        "@marca drei Mails geschrieben und nicht mal eine Antwort",
+        "@marca trois mails envoyés et même pas une réponse",
+        "@marca tres correos y ni una respuesta",
+        "@marca três e-mails e nem uma resposta",
+        "@marca tre email e neanche una risposta",
+        "@marca een werkende oplader in de doos, is dat te veel gevraagd?",
+        "@marca ein funktionierendes Ladegerät, ist das zu viel verlangt?",
+        "@marca un chargeur qui marche, c'est trop demander ?",
+        "@marca un cargador que funcione, ¿es mucho pedir?",
+        "@marca um carregador que funcione, é pedir muito?",
+        "@marca un caricatore che funziona, è chiedere troppo?",
+    ],
+)
+def test_help_not_given_and_presumed_failures_are_complaints_in_every_language(
+    text: str,
+) -> None:
+    triager = RuleTriager(load_rules(RULES))
+    got = triager.assess(Mention(id="t", text=text, author="someone", followers=100))
+    assert got.intent is Intent.COMPLAINT

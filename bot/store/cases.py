@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import String, cast, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
@@ -377,15 +377,23 @@ class CaseStore:
     def negative_count(self, since: datetime, until: datetime) -> int:
         """Mentions received in [since, until) that are negative: a negative sentiment, intent
         complaint or abuse, or a safety flag."""
+        negative = or_(
+            MentionRow.sentiment <= NEGATIVE,
+            MentionRow.intent.in_(["complaint", "abuse"]),
+            cast(MentionRow.flags, String).contains('"safety"'),  # the JSON list, as text
+        )
         with self._session() as session:
-            rows = session.execute(
-                select(MentionRow.sentiment, MentionRow.intent, MentionRow.flags).where(
-                    MentionRow.received_at >= since,
-                    MentionRow.received_at < until,
-                    MentionRow.intent.is_not(None),
+            return int(
+                session.scalar(
+                    select(func.count(MentionRow.id)).where(
+                        MentionRow.received_at >= since,
+                        MentionRow.received_at < until,
+                        MentionRow.intent.is_not(None),
+                        negative,
+                    )
                 )
-            ).all()
-        return sum(1 for s, i, f in rows if _negative(s, i, f))
+                or 0
+            )
 
     def negative_rows(self, since: datetime, limit: int = 500) -> list[int]:
         with self._session() as session:
@@ -443,9 +451,12 @@ class CaseStore:
             )
 
 
+NEGATIVE = -0.25  # a sentiment at or below this is negative (the summary's bucket)
+
+
 def _negative(sentiment: float | None, intent: str | None, flags: Sequence[str] | None) -> bool:
     return (
-        (sentiment is not None and sentiment <= -0.25)
+        (sentiment is not None and sentiment <= NEGATIVE)
         or intent in ("complaint", "abuse")
         or "safety" in (flags or [])
     )

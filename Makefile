@@ -60,6 +60,8 @@ eval: $(STAMP)
 		--brand Quillbrook --handle quillbrook --data-dir .bot-data/eval-quillbrook
 	$(BIN)/bot eval --knowledge tests/fixtures/kb_eighth --input tests/fixtures/kb_eighth_labelled.jsonl \
 		--brand "Tarnfield Fitness" --handle tarnfield --data-dir .bot-data/eval-tarnfield
+	$(BIN)/bot eval --knowledge tests/fixtures/kb_ninth --input tests/fixtures/kb_ninth_labelled.jsonl \
+		--brand "Brevaan Fietswerk" --handle brevaan --data-dir .bot-data/eval-brevaan
 
 clean:
 	rm -rf $(VENV) .bot-data

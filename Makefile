@@ -45,6 +45,8 @@ eval: $(STAMP)
 		--knowledge tests/fixtures/adversarial/knowledge
 	BOT_BRAND_NAME=Pebblewren BOT_BRAND_HANDLE=pebblewren $(BIN)/bot triage-eval --no-real \
 		tests/fixtures/adversarial_second/mentions.jsonl --knowledge tests/fixtures/adversarial_second/knowledge
+	BOT_BRAND_NAME=Quillmoor BOT_BRAND_HANDLE=quillmoor $(BIN)/bot triage-eval --no-real \
+		tests/fixtures/adversarial_third/mentions.jsonl --knowledge tests/fixtures/adversarial_third/knowledge
 	$(BIN)/bot eval --knowledge knowledge --input samples/labelled.jsonl --off-topic ../shared/real
 	$(BIN)/bot eval --knowledge tests/fixtures/kb_other --input tests/fixtures/kb_other_labelled.jsonl \
 		--brand Brewline --handle brewline --data-dir .bot-data/eval-brewline

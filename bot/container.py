@@ -466,7 +466,6 @@ def build_slack(
     from bot.runtime import Runner
     from bot.slack.app import build_app, build_client
     from bot.slack.approvers import Approvers
-    from bot.slack.cards import CardDesk
     from bot.slack.handlers import SlackDeps
 
     settings = core.settings
@@ -476,13 +475,7 @@ def build_slack(
     networks = build_networks(settings, store)
     publisher = publisher or build_publisher(settings, networks)
     review = build_review(core, store, publisher, networks.rules)
-    desk = CardDesk(
-        client,
-        store,
-        settings.slack_review_channel,
-        settings.slack_oncall_group,
-        rules=networks.rules,
-    )
+    desk = _card_desk(settings, store, client, networks)
     users, groups = settings.approver_ids
     sources = build_sources(store, networks)
     flow, incidents = build_cases(core, store, review, networks, client, desk)
@@ -510,6 +503,19 @@ def build_slack(
     )
     core.watch_knowledge()  # an answer saved on another host reaches this one's drafts
     return SlackParts(app=app, desk=desk, runner=runner)
+
+
+def _card_desk(settings: Settings, store: Store, client: WebClient, networks: Networks) -> CardDesk:
+    from bot.slack.cards import CardDesk
+
+    assert settings.slack_review_channel
+    return CardDesk(
+        client,
+        store,
+        settings.slack_review_channel,
+        settings.slack_oncall_group,
+        rules=networks.rules,
+    )
 
 
 def build_cases(
@@ -584,16 +590,9 @@ def build_worker(core: Core, store: Store) -> Runner:
     networks = build_networks(settings, store)
     if settings.slack_bot_token and settings.slack_review_channel:
         from bot.slack.app import build_client
-        from bot.slack.cards import CardDesk
 
         client = build_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-        desk = CardDesk(
-            client,
-            store,
-            settings.slack_review_channel,
-            settings.slack_oncall_group,
-            rules=networks.rules,
-        )
+        desk = _card_desk(settings, store, client, networks)
     review = build_review(core, store, build_publisher(settings, networks), networks.rules)
     lease = timedelta(seconds=settings.claim_seconds)
     sources = build_sources(store, networks)

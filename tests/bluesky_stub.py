@@ -20,13 +20,12 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import regex
 
-from tests.stub_http import LoopbackServer, send_json
+from tests.stub_http import QuietHandler, Served, send_json
 
 POST = "app.bsky.feed.post"
 BRAND = "ampwell.bsky.social"
@@ -79,7 +78,7 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class BlueskyStub:
+class BlueskyStub(Served):
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.accounts: dict[str, Account] = {}
@@ -100,7 +99,7 @@ class BlueskyStub:
         self._lock = threading.RLock()
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 self._route("GET", None)
 
@@ -129,18 +128,8 @@ class BlueskyStub:
                     status, payload = then[1], {"error": "InternalServerError"}
                 send_json(self, status, payload, stub._limits())
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = LoopbackServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler)
+        self.url = self.base
 
     # -- what a test sets up -----------------------------------------------------------------
 

@@ -9,11 +9,10 @@ import re
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
-from tests.stub_http import LoopbackServer, send_json
+from tests.stub_http import QuietHandler, Served, send_json
 
 TOKEN = "mastodon-test-token"
 DOMAIN = "brand.example"
@@ -97,7 +96,7 @@ def _countable(text: str) -> int:
     return len(_URL.sub("x" * 23, _REMOTE.sub(r"\1", text)))
 
 
-class MastodonStub:
+class MastodonStub(Served):
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.notifications: list[dict[str, Any]] = []
@@ -114,7 +113,7 @@ class MastodonStub:
         self._lock = threading.Lock()
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 self._route("GET", {})
 
@@ -147,18 +146,8 @@ class MastodonStub:
                 code, payload, extra = stub._answer(method, path, query, form, self.headers)
                 send_json(self, code, payload, {**headers, **extra})
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = LoopbackServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()  # a short poll: shutting down takes 20 ms, not half a second
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler)
+        self.url = self.base
 
     # -- scripting ---------------------------------------------------------------------------
 

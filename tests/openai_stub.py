@@ -12,10 +12,9 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.stub_http import LoopbackServer, send_json
+from tests.stub_http import QuietHandler, Served, send_json
 
 
 @dataclass
@@ -27,7 +26,7 @@ class Reply:
     delay: float = 0.0
 
 
-class OpenAIStub:
+class OpenAIStub(Served):
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self._script: dict[str, list[Reply]] = {}
@@ -45,7 +44,7 @@ class OpenAIStub:
         self._lock = threading.Lock()
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with stub._lock:
@@ -66,16 +65,8 @@ class OpenAIStub:
             def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
                 send_json(self, status, payload, headers)
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = LoopbackServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler)
+        self.url = self.base + "/v1"
 
     def script(self, schema: str, *replies: Reply) -> None:
         with self._lock:

@@ -9,11 +9,10 @@ import base64
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from tests.stub_http import LoopbackServer, send_json
+from tests.stub_http import QuietHandler, Served, send_json
 
 ME = "ampwell"
 CLIENT_ID, CLIENT_SECRET, PASSWORD = "app-id", "app-secret", "hunter2-pass"
@@ -21,7 +20,7 @@ TOKEN = "token-1"
 T0 = 1_795_000_000.0  # 2026-11-18, a created_utc
 
 
-class RedditStub:
+class RedditStub(Served):
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.things: dict[str, dict[str, Any]] = {}  # fullname -> data, every comment and post
@@ -39,7 +38,7 @@ class RedditStub:
         self._lock = threading.Lock()
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 self._route("GET", {})
 
@@ -77,18 +76,8 @@ class RedditStub:
                     time.sleep(stub.post_delay)  # the comment exists; the answer comes too late
                 send_json(self, status, payload, stub._limits())
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = LoopbackServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler)
+        self.url = self.base
 
     # -- scripting ---------------------------------------------------------------------------
 

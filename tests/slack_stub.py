@@ -12,11 +12,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
 
-from tests.stub_http import LoopbackServer
+from tests.stub_http import QuietHandler, Served
 
 
 @dataclass
@@ -33,7 +32,7 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class SlackStub:
+class SlackStub(Served):
     """Records Web API calls; answers auth.test, chat.*, views.*, usergroups.users.list and the
     three steps of files_upload_v2 (upload URL, the upload itself, completeUploadExternal)."""
 
@@ -49,7 +48,7 @@ class SlackStub:
         self._lock = threading.Lock()
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 payload = self.rfile.read(length)
@@ -83,19 +82,9 @@ class SlackStub:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def log_message(self, *args: Any) -> None:  # keep test output quiet
-                pass
-
-        self.server = LoopbackServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/api/"
-        self.response_url = f"http://127.0.0.1:{self.port}/response/1"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler)
+        self.url = self.base + "/api/"
+        self.response_url = self.base + "/response/1"
 
     # -- scripting -------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -15,6 +16,34 @@ class LoopbackServer(ThreadingHTTPServer):
     """
 
     request_queue_size = 128
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A stub's request handler that keeps the test output quiet."""
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class Served:
+    """A stub served on 127.0.0.1, port 0, from a daemon thread: `serve(Handler)`, `close()`."""
+
+    server: LoopbackServer
+    port: int
+    base: str
+
+    def serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = LoopbackServer(("127.0.0.1", 0), handler)
+        self.port = self.server.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        # a short poll: shutting down takes 20 ms, not half a second
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def send_json(

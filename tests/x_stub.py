@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from tests.stub_http import LoopbackServer, send_json
+from tests.stub_http import QuietHandler, Served, send_json
 
 ME = {"id": "1000", "username": "ampwell", "name": "Ampwell"}
 
@@ -30,7 +29,7 @@ def tweet(tid: str, text: str, author: str, followers: int) -> tuple[dict, dict]
     return data, user
 
 
-class XStub:
+class XStub(Served):
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.mentions: list[tuple[dict, dict]] = []  # newest first, as X serves them
@@ -43,7 +42,7 @@ class XStub:
         self._lock = threading.Lock()
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 self._route("GET", None)
 
@@ -78,16 +77,8 @@ class XStub:
             def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
                 send_json(self, status, payload, headers)
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = LoopbackServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler)
+        self.url = self.base
 
     def script_failure(
         self, path: str, status: int, payload: dict, headers: dict | None = None

@@ -69,7 +69,7 @@ def _settings(**overrides: Any) -> Settings:
     # Third-party clients log request headers (tokens) at DEBUG; never let them.
     for noisy in (
         *("httpx", "httpcore", "urllib3", "chromadb", "tweepy", "openai", "bm25s"),
-        *("atproto", "atproto_client", "mastodon", "praw", "prawcore"),
+        *("atproto", "atproto_client", "mastodon", "praw", "prawcore", "alembic"),
     ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     return settings

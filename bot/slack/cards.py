@@ -70,10 +70,12 @@ class CardDesk:
             posted.append(row_id)
         return posted
 
-    def refresh(self, row_id: int) -> None:
-        """Re-render a mention's card in place (chat.update), and its incident's card."""
+    def refresh(self, row_id: int, cascade: bool = True) -> None:
+        """Re-render a mention's card in place (chat.update), and its incident's card unless
+        the caller updates that itself (`cascade=False`: once for many members, not per member)."""
         record = self.store.get(row_id)
-        self.after_refresh(record)
+        if cascade:
+            self.after_refresh(record)
         if not (record.card_channel and record.card_ts):
             return
         try:

@@ -84,7 +84,7 @@ class IncidentDesk:
                     continue
                 self.cases.incident_card(incident_id, "posted", response["channel"], response["ts"])
         for row_id in members:
-            self.cards.refresh(row_id)
+            self.cards.refresh(row_id, cascade=False)  # the incident card is updated above
 
     def _member_changed(self, record: MentionRecord) -> None:
         if record.incident_id is not None:

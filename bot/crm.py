@@ -84,7 +84,7 @@ def payload(
     if event == "reply.posted":
         body["reply"] = {
             "text": record.final_text,
-            "id": record.posted_url and record.posted_url.rsplit("/", 1)[-1],
+            "id": record.posted_id,
             "url": record.posted_url,
             "approved_by": record.approved_by,
             "posted_at": record.posted_at.isoformat() if record.posted_at else None,

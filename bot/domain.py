@@ -217,6 +217,7 @@ class MentionRecord:
     problem: str | None = None
     incident_id: int | None = None  # the incident it belongs to
     grouped_into: int | None = None  # the newer message of its conversation that holds the card
+    posted_id: str | None = None  # the reply's id on its network, once posted
 
     @property
     def sources(self) -> tuple[Source, ...]:

@@ -10,7 +10,7 @@ crash is looked up, never blindly repeated.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -109,21 +109,7 @@ class ReviewService:
         problem = self.check(record.mention, record.draft.text)
         if problem:
             return ActionResult(False, record, f"{problem} Edit it before approving.")
-        claimed = self.store.move(
-            row_id,
-            APPROVABLE,
-            Status.APPROVED,
-            actor=user,
-            action="approve",
-            approved_by=user,
-            approved_at=self.clock(),
-            final_text=record.draft.text,
-            post_error=None,
-        )
-        if not claimed:
-            current = self.store.get(row_id)
-            return ActionResult(False, current, _already(current))
-        return self._publish(row_id)
+        return self._claim_and_publish(row_id, user, record.draft.text, APPROVABLE, "approve")
 
     def approve_member(self, row_id: int, user: str, text: str) -> ActionResult:
         """Post `text` to one grouped member of an incident (Approve for all): the same claim as
@@ -132,15 +118,21 @@ class ReviewService:
         problem = self.check(record.mention, text)
         if problem:
             return ActionResult(False, record, problem)
+        return self._claim_and_publish(row_id, user, text.strip(), [Status.GROUPED], "approve_all")
+
+    def _claim_and_publish(
+        self, row_id: int, user: str, text: str, expect: Sequence[Status], action: str
+    ) -> ActionResult:
+        """The compare-and-set claim (only one click wins), then the post under the key."""
         claimed = self.store.move(
             row_id,
-            [Status.GROUPED],
+            expect,
             Status.APPROVED,
             actor=user,
-            action="approve_all",
+            action=action,
             approved_by=user,
             approved_at=self.clock(),
-            final_text=text.strip(),
+            final_text=text,
             post_error=None,
         )
         if not claimed:

@@ -411,3 +411,22 @@ def test_a_member_with_a_strangers_markup_is_an_ordinary_member_shown_escaped(en
     blob = json.dumps(card.params["blocks"])
     assert "<!channel>" not in blob and "&lt;!channel&gt;" in blob
     assert "<https://evil.example|" not in blob
+
+
+def test_a_reply_chain_that_names_only_the_post_it_answers_joins_that_posts_card(
+    env: Env,
+) -> None:
+    """Mastodon gives no thread key: a reply names the status it answers, and the case follows
+    that status (stored here) to its thread."""
+    first = Mention("900", "@ampwell my Pocket 20 stopped charging", "mastodon", "kim@x.social",
+                    thread_id="900")  # fmt: skip
+    env.store.add_mentions([first])
+    env.parts.runner.run_once()
+    follow = Mention("901", "@ampwell any news? still dead", "mastodon", "kim@x.social",
+                     reply_ref={"in_reply_to_id": "900"})  # fmt: skip
+    env.store.add_mentions([follow])
+    env.parts.runner.run_once()
+    assert len(env.cards()) == 1
+    [holder] = env.store.records([Status.DRAFTED])
+    assert holder.mention.id == "901"
+    assert {r.mention.id for r in env.store.records([Status.GROUPED])} == {"900"}

@@ -140,6 +140,7 @@ def test_every_event_reaches_the_crm_once_by_event_id_though_it_fails_at_first(
     posted = next(e for e in crm.events.values() if e["event"] == "reply.posted")
     assert posted["mention"]["id"] == "q1" and posted["actor"] == "UAPPROVER"
     assert posted["reply"]["text"].startswith("@asker_q1 ")
+    assert posted["reply"]["id"] == env.store.get(rows["q1"]).posted_id
     assert {"id", "network", "url", "author", "text", "intent", "sentiment", "priority"} <= set(
         posted["mention"]
     )

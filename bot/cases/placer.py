@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.cases.similarity import Report, needs_own_review, report, reports_problem, same_problem
-from bot.domain import OPEN_STATUSES, Status
+from bot.domain import OPEN_STATUSES
 from bot.events import Events, NoEvents
 from bot.store import MentionRecord, Store
 from bot.store.cases import CaseStore, Incident
@@ -64,8 +64,7 @@ class CasePlacer:
         """The author's earlier posts in this conversation, oldest first (for the card and for
         drafting the reply with the thread as context)."""
         mention = record.mention
-        keyed = mention.thread_id or mention.reply_ref.get("in_reply_to_id")
-        if not mention.author or (not keyed and mention.network != "mastodon"):
+        if not mention.author or not (mention.thread_id or mention.reply_ref.get("in_reply_to_id")):
             return []  # no conversation key: nothing to look up
         thread = self.cases.resolve_thread(record)
         if not thread or not record.mention.author:
@@ -168,16 +167,3 @@ class CasePlacer:
             self._reports.clear()
         self._reports[row_id] = found
         return found
-
-
-def split_members(store: Store, cases: CaseStore, incident_id: int, user: str) -> list[int]:
-    """Give every grouped member its own card back (the incident is split)."""
-    back: list[int] = []
-    if not cases.close_incident(incident_id, "split", user):
-        return back
-    for row_id in cases.members(incident_id):
-        if store.move(
-            row_id, [Status.GROUPED], Status.DRAFTED, actor=user, action="split_incident"
-        ):
-            back.append(row_id)
-    return back

@@ -9,6 +9,7 @@ reach) keep their own cards and are never posted to from here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.domain import Status
 from bot.networks.rules import RULES, ReplyRules
@@ -81,35 +82,42 @@ class IncidentService:
 
     def split(self, incident_id: int, user: str) -> IncidentResult:
         """Give every grouped member its own card back."""
-        out = IncidentResult(incident_id, False)
-        if not self.cases.close_incident(incident_id, "split", user):
-            out.message = f"Nothing changed: incident #{incident_id} is no longer open."
-            return out
-        for row_id in self.cases.members(incident_id):
-            if self.store.move(
-                row_id, [Status.GROUPED], Status.DRAFTED, actor=user, action="split_incident"
-            ):
-                out.changed.append(row_id)
-        out.ok = True
-        return out
+        return self._close(incident_id, user, "split", Status.DRAFTED, "split_incident")
 
     def reject(self, incident_id: int, user: str) -> IncidentResult:
         """Reject the shared reply: no grouped member gets one (kept-out members keep theirs)."""
+        out = self._close(
+            incident_id,
+            user,
+            "closed",
+            Status.REJECTED,
+            "reject_incident",
+            rejected_by=user,
+            rejected_reason=f"rejected with incident #{incident_id}",
+        )
+        for row_id in out.changed:
+            self.review.events.emit("mention.rejected", self.store.get(row_id), actor=user)
+        return out
+
+    def _close(
+        self,
+        incident_id: int,
+        user: str,
+        status: str,
+        target: Status,
+        action: str,
+        **values: Any,
+    ) -> IncidentResult:
+        """Close the incident (once: a second click changes nothing) and move every grouped
+        member to `target`; the members it moved need their cards refreshed."""
         out = IncidentResult(incident_id, False)
-        if not self.cases.close_incident(incident_id, "closed", user):
+        if not self.cases.close_incident(incident_id, status, user):
             out.message = f"Nothing changed: incident #{incident_id} is no longer open."
             return out
         for row_id in self.cases.members(incident_id):
             if self.store.move(
-                row_id,
-                [Status.GROUPED],
-                Status.REJECTED,
-                actor=user,
-                action="reject_incident",
-                rejected_by=user,
-                rejected_reason=f"rejected with incident #{incident_id}",
+                row_id, [Status.GROUPED], target, actor=user, action=action, **values
             ):
                 out.changed.append(row_id)
-                self.review.events.emit("mention.rejected", self.store.get(row_id), actor=user)
         out.ok = True
         return out

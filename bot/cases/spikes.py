@@ -114,15 +114,14 @@ class SpikeWatch:
                 last.closed_at is None or now - last.opened_at < self.cooldown
             ):
                 return None
-            alert_id = self.cases.add_alert(topic, count, threshold)
-            alert = next(a for a in self.cases.open_alerts() if a.id == alert_id)
+            alert = self.cases.add_alert(topic, count, threshold)
             spike = self._spike(alert, baseline, rows, incidents)
             log.warning(
                 "spike: %d negative mentions in the last hour (threshold %.0f)", count, threshold
             )
             where = self.notifier.post_alert(spike)
             if where is not None:
-                self.cases.alert_posted(alert_id, *where)
+                self.cases.alert_posted(alert.id, *where)
             about = {
                 "spike": {
                     "count": count,

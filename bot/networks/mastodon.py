@@ -147,6 +147,7 @@ class MastodonClient:
                 ref["spoiler_text"] = spoiler
             if post.get("in_reply_to_id"):  # a reply chain: the cases resolve it to its thread
                 ref["in_reply_to_id"] = str(post["in_reply_to_id"])
+            thread = None if post.get("in_reply_to_id") else str(post["id"])  # starts its own
             found.append(
                 Mention(
                     id=str(post["id"]),
@@ -156,6 +157,7 @@ class MastodonClient:
                     followers=author.get("followers_count"),
                     created_at=_time(post.get("created_at")),
                     url=post.get("url") or post.get("uri"),
+                    thread_id=thread,
                     reply_ref=ref,
                 )
             )

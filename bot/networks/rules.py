@@ -120,8 +120,7 @@ DEFAULT_RULES: dict[str, NetworkRules] = {
         _X,
         network="x_search",
         can_post=False,
-        why_not="X lets the API reply only to posts that mention or quote the account; "
-        "open this one on X and reply there",
+        why_not="X lets the API reply only to posts that mention or quote the account",
     ),
     "bluesky": NetworkRules("bluesky", "Bluesky", 300, "graphemes", _graphemes, _BLUESKY_HANDLE),
     "mastodon": NetworkRules(
@@ -161,11 +160,6 @@ class ReplyRules:
 
     def handle(self, network: str, author: str | None) -> str:
         return self.for_network(network).handle(author)
-
-    @property
-    def tightest(self) -> int:
-        """The shortest limit of any network: what the drafter aims inside."""
-        return min(rule.limit for rule in self._rules.values())
 
 
 RULES = ReplyRules()

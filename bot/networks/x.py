@@ -25,6 +25,7 @@ import tweepy
 from bot.domain import Mention
 from bot.networks import base
 from bot.networks.base import KnownIds, RateLimited
+from bot.networks.rules import RULES
 from bot.review import PostResult, PublishError
 
 log = logging.getLogger(__name__)
@@ -200,12 +201,9 @@ class XClient:
     # -- posting -----------------------------------------------------------------------------
 
     def publish(self, mention: Mention, text: str, key: str, approver: str) -> PostResult:
-        if mention.network != REPLYABLE:
-            raise PublishError(
-                "X lets the API reply only to posts that mention or quote the account; "
-                "open this one on X and reply there",
-                retryable=False,
-            )
+        rule = RULES.for_network(mention.network)
+        if not rule.can_post:
+            raise PublishError(f"{rule.why_not}; open this one on X and reply there", False)
         earlier = self.find(key)
         if earlier is not None:
             return earlier

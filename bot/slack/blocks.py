@@ -157,7 +157,7 @@ def card(
             text += f"\n<!subteam^{oncall}> urgent mention needs a look"
         blocks.append(_section(text))
     blocks.extend(_draft_blocks(record, rules))
-    blocks.extend(_state_blocks(record, ref, now))
+    blocks.extend(_state_blocks(record, ref, now, rules))
     handle = rules.handle(mention.network, mention.author) or "unknown"
     label = rules.for_network(mention.network).label
     summary = f"{t.priority.value} {t.intent.value} from {handle} on {label}"
@@ -202,7 +202,9 @@ def _draft_blocks(record: MentionRecord, rules: ReplyRules = RULES) -> list[Bloc
     return blocks
 
 
-def _state_blocks(record: MentionRecord, ref: ids.Ref, now: datetime) -> list[Block]:
+def _state_blocks(
+    record: MentionRecord, ref: ids.Ref, now: datetime, rules: ReplyRules = RULES
+) -> list[Block]:
     status = record.status
     if status is Status.POSTED:
         link = record.posted_url or ""
@@ -223,7 +225,7 @@ def _state_blocks(record: MentionRecord, ref: ids.Ref, now: datetime) -> list[Bl
             thread = f" · thread in <#{record.expert_channel}>"
         blocks.append(_section(f"🧑‍🔬 *Escalated* by <@{record.escalated_by}>{thread}"))
     buttons = [
-        _action_button(action, record, ref)
+        _action_button(action, record, ref, rules)
         for action in CARD_BUTTONS.get(status, ())
         if not (action is Action.APPROVE and record.draft is None)  # nothing to approve yet
     ]
@@ -243,12 +245,15 @@ _LOOK: dict[Action, tuple[str, str | None]] = {
 }
 
 
-def _action_button(action: Action, record: MentionRecord, ref: ids.Ref) -> Block:
-    if action is Action.APPROVE and record.mention.network == "x_search" and record.mention.url:
-        # Found by keyword search: X lets the API reply only to posts that tag the account.
+def _action_button(
+    action: Action, record: MentionRecord, ref: ids.Ref, rules: ReplyRules = RULES
+) -> Block:
+    rule = rules.for_network(record.mention.network)
+    if action is Action.APPROVE and not rule.can_post and record.mention.url:
+        # The network lets the API reply only to some posts (X: those that tag the account).
         return {
             "type": "button",
-            "text": {"type": "plain_text", "text": "Open on X to reply"},
+            "text": {"type": "plain_text", "text": f"Open on {rule.label} to reply"},
             "action_id": ids.OPEN_ON_X,
             "url": record.mention.url[:3000],
         }

@@ -44,6 +44,7 @@ class CardDesk:
         # what a card shows of its case (conversation, incident); set by the IncidentDesk
         self.decorate: Callable[[MentionRecord, dict], dict] = lambda _record, message: message
         self.after_refresh: Callable[[MentionRecord], None] = lambda _record: None
+        self._links: dict[tuple[str, str], str | None] = {}
 
     def render(self, record: MentionRecord) -> dict:
         history = self.people.history(record, self.rules)
@@ -88,12 +89,19 @@ class CardDesk:
             )
 
     def permalink(self, record: MentionRecord) -> str | None:
-        if not (record.card_channel and record.card_ts):
+        return self.message_link(record.card_channel, record.card_ts)
+
+    def message_link(self, channel: str | None, ts: str | None) -> str | None:
+        """The permalink of a posted message (a card, an incident's card); a message's link
+        never changes, so each is asked of Slack once per process."""
+        if not (channel and ts):
             return None
+        if (channel, ts) in self._links:
+            return self._links[(channel, ts)]
         try:
-            response = self.client.chat_getPermalink(
-                channel=record.card_channel, message_ts=record.card_ts
-            )
+            response = self.client.chat_getPermalink(channel=channel, message_ts=ts)
         except SlackApiError:
             return None
-        return response.get("permalink")
+        link = response.get("permalink") or None
+        self._links[(channel, ts)] = link
+        return link

@@ -99,15 +99,7 @@ class IncidentDesk:
 
     def link(self, incident_id: int) -> str | None:
         incident = self.cases.incident(incident_id)
-        if not (incident.card_channel and incident.card_ts):
-            return None
-        try:
-            response = self.client.chat_getPermalink(
-                channel=incident.card_channel, message_ts=incident.card_ts
-            )
-        except SlackApiError:
-            return None
-        return str(response.get("permalink") or "") or None
+        return self.cards.message_link(incident.card_channel, incident.card_ts)
 
     def _update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
         try:

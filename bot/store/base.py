@@ -141,4 +141,5 @@ class Repository:
             problem=row.problem,
             incident_id=row.incident_id,
             grouped_into=row.grouped_into,
+            posted_id=row.posted_id,
         )

@@ -8,7 +8,7 @@ of placing a mention does not grow with the history.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -166,33 +166,29 @@ class CaseStore:
     # -- conversations -----------------------------------------------------------------------
 
     def resolve_thread(self, record: MentionRecord) -> str | None:
-        """Return the mention's conversation key, resolving a reply chain through stored posts
-        (Mastodon names only the post it answers: the thread is that post's)."""
+        """Return the mention's conversation key. A mention that names only the post it answers
+        (a Mastodon reply chain) joins that post's thread, found among the stored mentions and
+        the brand's posted replies, or starts its own when we have neither; the key is kept."""
         mention = record.mention
         if mention.thread_id:
             return mention.thread_id
         parent = mention.reply_ref.get("in_reply_to_id")
+        if not parent:
+            return None
         with self._session() as session, session.begin():
-            thread = mention.id
-            if parent:
-                found = session.execute(
-                    select(MentionRow.thread_id, MentionRow.external_id)
-                    .where(
-                        MentionRow.network == mention.network,
-                        or_(MentionRow.external_id == parent, MentionRow.posted_id == parent),
-                    )
-                    .limit(1)
-                ).first()
-                if found is not None:
-                    thread = found[0] or found[1]
-            if parent or mention.network in ("mastodon",):
-                session.execute(
-                    update(MentionRow)
-                    .where(MentionRow.id == record.row_id)
-                    .values(thread_id=thread)
+            found = session.execute(
+                select(MentionRow.thread_id, MentionRow.external_id)
+                .where(
+                    MentionRow.network == mention.network,
+                    or_(MentionRow.external_id == parent, MentionRow.posted_id == parent),
                 )
-                return thread
-        return None
+                .limit(1)
+            ).first()
+            thread = (found[0] or found[1]) if found is not None else mention.id
+            session.execute(
+                update(MentionRow).where(MentionRow.id == record.row_id).values(thread_id=thread)
+            )
+        return thread
 
     def conversation(self, network: str, thread_id: str, author: str) -> list[int]:
         """Return the row ids of one author's posts in one conversation, oldest first."""
@@ -332,12 +328,6 @@ class CaseStore:
             )
             return bool(changed.rowcount)  # type: ignore[attr-defined]
 
-    def set_lead(self, incident_id: int, row_id: int) -> None:
-        with self._session() as session, session.begin():
-            session.execute(
-                update(IncidentRow).where(IncidentRow.id == incident_id).values(lead_row=row_id)
-            )
-
     def claim_incident_card(self, incident_id: int) -> bool:
         with self._session() as session, session.begin():
             changed = session.execute(
@@ -377,11 +367,6 @@ class CaseStore:
     def negative_count(self, since: datetime, until: datetime) -> int:
         """Mentions received in [since, until) that are negative: a negative sentiment, intent
         complaint or abuse, or a safety flag."""
-        negative = or_(
-            MentionRow.sentiment <= NEGATIVE,
-            MentionRow.intent.in_(["complaint", "abuse"]),
-            cast(MentionRow.flags, String).contains('"safety"'),  # the JSON list, as text
-        )
         with self._session() as session:
             return int(
                 session.scalar(
@@ -389,7 +374,7 @@ class CaseStore:
                         MentionRow.received_at >= since,
                         MentionRow.received_at < until,
                         MentionRow.intent.is_not(None),
-                        negative,
+                        _NEGATIVE,
                     )
                 )
                 or 0
@@ -397,13 +382,18 @@ class CaseStore:
 
     def negative_rows(self, since: datetime, limit: int = 500) -> list[int]:
         with self._session() as session:
-            rows = session.execute(
-                select(MentionRow.id, MentionRow.sentiment, MentionRow.intent, MentionRow.flags)
-                .where(MentionRow.received_at >= since, MentionRow.intent.is_not(None))
-                .order_by(MentionRow.id.desc())
-                .limit(limit * 4)
-            ).all()
-        return [r[0] for r in rows if _negative(r[1], r[2], r[3])][:limit]
+            return list(
+                session.scalars(
+                    select(MentionRow.id)
+                    .where(
+                        MentionRow.received_at >= since,
+                        MentionRow.intent.is_not(None),
+                        _NEGATIVE,
+                    )
+                    .order_by(MentionRow.id.desc())
+                    .limit(limit)
+                ).all()
+            )
 
     def first_received(self) -> datetime | None:
         with self._session() as session:
@@ -429,12 +419,12 @@ class CaseStore:
             ).first()
             return _alert(row) if row else None
 
-    def add_alert(self, topic: str, count: int, threshold: float) -> int:
+    def add_alert(self, topic: str, count: int, threshold: float) -> SpikeAlert:
         with self._session() as session, session.begin():
-            row = SpikeAlertRow(topic=topic, count=count, threshold=threshold)
+            row = SpikeAlertRow(topic=topic, count=count, threshold=threshold, opened_at=now())
             session.add(row)
             session.flush()
-            return row.id
+            return _alert(row)
 
     def alert_posted(self, alert_id: int, channel: str, ts: str) -> None:
         with self._session() as session, session.begin():
@@ -452,11 +442,10 @@ class CaseStore:
 
 
 NEGATIVE = -0.25  # a sentiment at or below this is negative (the summary's bucket)
-
-
-def _negative(sentiment: float | None, intent: str | None, flags: Sequence[str] | None) -> bool:
-    return (
-        (sentiment is not None and sentiment <= NEGATIVE)
-        or intent in ("complaint", "abuse")
-        or "safety" in (flags or [])
-    )
+# Negative: a negative sentiment, intent complaint or abuse, or a safety flag (the JSON list of
+# flags compared as text, which SQLite and Postgres both read).
+_NEGATIVE = or_(
+    MentionRow.sentiment <= NEGATIVE,
+    MentionRow.intent.in_(["complaint", "abuse"]),
+    cast(MentionRow.flags, String).contains('"safety"'),
+)

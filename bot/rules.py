@@ -83,12 +83,14 @@ class Rules:
     safety_incident: PatternSet
     safety_hypothetical: PatternSet
     safety_first_person: PatternSet
+    safety_own_use: PatternSet
     safety_figurative: PatternSet
     hazard_event: PatternSet
     legal: PatternSet
     press: PatternSet
     complaint: PatternSet
     complaint_weak: PatternSet
+    trouble: PatternSet
     evaluation: PatternSet
     spam_report: PatternSet
     praise: PatternSet
@@ -215,12 +217,14 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
         safety_incident=many("safety", "incident"),
         safety_hypothetical=many("safety", "hypothetical"),
         safety_first_person=many("safety", "first_person"),
+        safety_own_use=many("safety", "own_use"),
         safety_figurative=many("safety", "figurative"),
         hazard_event=many("safety", "hazard_event"),
         legal=many("legal"),
         press=many("press"),
         complaint=many("complaint"),
         complaint_weak=many("complaint_weak"),
+        trouble=many("trouble"),
         evaluation=many("evaluation"),
         spam_report=many("spam_report"),
         praise=many("praise"),

@@ -358,6 +358,28 @@ def test_the_brands_own_domain_is_no_lookalike() -> None:
     assert brand.lookalike_domains("go to kettlecrafft.com now") == ["kettlecrafft.com"]
 
 
+def test_a_domain_disguising_the_brands_name_is_a_lookalike() -> None:
+    brand = BrandIdentity.build("Kettlecraft", "kettlecraft", ["see kettlecraft.com/returns"])
+    # Digits and a capital I standing in for letters, and a near copy with words around it.
+    assert brand.lookalike_domains("claim at kett1ecraft.de/prize") == ["kett1ecraft.de"]
+    assert brand.lookalike_domains("go to KettIecraft-gifts.com") == ["kettiecraft-gifts.com"]
+    # The name itself on another country's domain, and a shorter word, are not disguises.
+    assert brand.lookalike_domains("is kettlecraft.de yours?") == []
+    assert brand.lookalike_domains("I use kettle.com") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Snelle leningen zonder papierwerk, tot €4.000 vandaag, DM ons!",
+        "Prestiti veloci per tutti 💶 scrivici su Telegram t.me/soldi_subito",
+        "dropped 9 kg in 2 weeks with these gummies, link in bio",
+    ],
+)
+def test_one_offer_and_a_way_to_reach_the_seller_is_spam(triager: RuleTriager, text: str) -> None:
+    assert assess(triager, text, followers=40).intent is Intent.SPAM
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -402,6 +424,48 @@ def test_a_part_failing_in_use_is_a_safety_incident() -> None:
     t = pram_triager().assess(
         Mention(id="s", text="the brake came loose while I was pushing it downhill!!")
     )
+    assert Flag.SAFETY in t.flags and t.priority is Priority.URGENT
+
+
+def kettle_triager() -> RuleTriager:
+    rules = load_rules(RULES)
+    hazards = HazardLexicon.from_texts(
+        safety=[
+            "# Kettle safety\n\nStop using the kettle if the lid no longer latches shut or the "
+            "base wobbles on its stand. Do not fill above the max line."
+        ],
+        other=["# Kettles\n\nThe kettle holds 1.7 litres and has a lid and a stand."],
+        stop_words=frozenset().union(*rules.stop_words.values()),
+    )
+    return RuleTriager(rules, hazards=hazards)
+
+
+def test_the_symptom_a_safety_warning_describes_is_an_incident_on_ones_own_product() -> None:
+    t = kettle_triager().assess(
+        Mention(id="w", text="the lid of my kettle no longer latches, it pops up while pouring")
+    )
+    assert Flag.SAFETY in t.flags and t.priority is Priority.URGENT
+
+
+def test_a_question_about_the_parts_a_warning_names_is_no_incident() -> None:
+    t = kettle_triager().assess(Mention(id="q", text="how many litres does the kettle hold?"))
+    assert Flag.SAFETY not in t.flags and t.intent is Intent.QUESTION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the wheel came off on the stairs and I fell, my wrist is swollen",
+        "het stuur brak af en ik ben gevallen",
+        "die Bremse versagte und ich bin gestürzt",
+        "la roue s'est détachée et je suis tombée",
+        "se soltó la rueda y me caí en la acera",
+        "a roda soltou-se e eu caí na rua",
+        "si è staccata la ruota e sono caduta",
+    ],
+)
+def test_someone_hurt_when_a_product_failed_is_an_incident(triager: RuleTriager, text: str) -> None:
+    t = assess(triager, f"@brand {text}")
     assert Flag.SAFETY in t.flags and t.priority is Priority.URGENT
 
 

@@ -56,7 +56,13 @@ def test_a_model_trained_on_other_vectors_is_refused() -> None:
     ],
 )
 def test_the_model_only_moves_towards_more_care(rules, probs, expected) -> None:
-    assert _with_model(rules, reading(**probs), praise_cue=False)[0] is expected
+    assert _with_model(rules, reading(**probs), praise_cue=False, troubled=True)[0] is expected
+
+
+def test_an_unplaced_post_with_no_sign_of_a_problem_is_no_complaint() -> None:
+    # Whatever the model makes of it, "happy Monday all" tells nothing that went wrong.
+    calm = reading(complaint=0.9)
+    assert _with_model(Intent.OTHER, calm, praise_cue=False, troubled=False)[0] is Intent.OTHER
 
 
 @pytest.fixture(scope="module")

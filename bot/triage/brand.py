@@ -14,12 +14,21 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
+from rapidfuzz import fuzz
+
 _DOMAIN = re.compile(
     r"(?<![@\w.-])(?:https?://)?(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{2,24})(?=[/\s:,;!?)\]]|\.?$|\.\s)",
     re.IGNORECASE,
 )
 _HANDLE = re.compile(r"(?<![\w@])@(\w{1,30})")
 _SIMILAR = 0.8  # SequenceMatcher ratio from which a name reads as an imitation
+_INSIDE = 88  # rapidfuzz partial ratio from which a label holds a near copy of the name
+# Digits and capitals that stand in for letters in a disguised name ("qu1llmoor", "brandI"):
+# each reading of the label is tried, with 1 and I read as l, and 1 as i.
+_STAND_INS = (
+    str.maketrans("10345@$7I", "loeasast" + "l"),
+    str.maketrans("10345@$7I", "ioeasast" + "l"),
+)
 
 
 def _key(name: str) -> str:
@@ -58,13 +67,19 @@ class BrandIdentity:
         return cls.build(name, handle, texts)
 
     def lookalike_domains(self, text: str) -> list[str]:
-        """Return domains in `text` that imitate the brand's but are not its own."""
+        """Return domains in `text` that imitate the brand's but are not its own.
+
+        Read `text` as written, not unmasked: a digit or capital standing in for a letter of
+        the brand's name is itself the disguise ("qu1llmoor.de", "brandI-gifts.com").
+        """
         out = []
         for found in _DOMAIN.findall(text):
             domain = found.casefold()
             if any(domain == own or domain.endswith("." + own) for own in self.domains):
                 continue
-            if self._imitates(_label(domain)):
+            label = _label(domain)
+            disguised = {_key(_label(found.translate(t))) for t in _STAND_INS} - {label}
+            if self._imitates(label) or any(self._contains(v) for v in disguised):
                 out.append(domain)
         return out
 
@@ -83,7 +98,16 @@ class BrandIdentity:
                 return True  # the brand's name plus something: brand-support, brandhelp
             if label != name and SequenceMatcher(None, label, name).ratio() >= _SIMILAR:
                 return True  # a letter swapped or doubled: bramd, brandd
+            longer = len(label) >= len(name) and label != name  # "quill" is another word
+            if len(name) >= 5 and longer and fuzz.partial_ratio(name, label) >= _INSIDE:
+                return True  # a near copy plus something: bramd-gifts
         return False
+
+    def _contains(self, label: str) -> bool:
+        """Return whether a disguised label, read with its stand-ins undone, is the brand's."""
+        return any(
+            len(name) >= 4 and (name in label or self._imitates(label)) for name in self.names
+        )
 
 
 def _label(domain: str) -> str:

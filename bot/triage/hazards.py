@@ -5,6 +5,12 @@ fails. Rather than a word list written for one product line, the vocabulary is t
 knowledge base: the content words of the sentences in the brand's safety documents that warn
 about something (they say "do not", "stop", "risk", "if …"). A mention that names such a thing
 together with an event (a part came loose, it sparked, it started by itself) is an incident.
+
+The warning sentences themselves are kept too. A writer who describes on their own product the
+symptom a warning describes ("the lever goes all the way to the handlebar", "a crack near the
+weld") reports what the brand itself says is a reason to stop: that is an incident even without
+an event word. It takes two of the warning's words, one of them a word the knowledge base uses
+only in warnings (a symptom such as "spongy" or "weld", not a part such as "battery").
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ _WARNING = re.compile(
     re.IGNORECASE,
 )
 _MIN_LENGTH = 4  # shorter words are mostly function words in every language covered
+_SHARED = 2  # words a mention shares with one warning sentence to describe its symptom
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,8 @@ class HazardLexicon:
     """Stems of the things a brand's safety documents warn about."""
 
     terms: frozenset[str]
+    warnings: tuple[frozenset[str], ...] = ()
+    symptoms: frozenset[str] = frozenset()  # terms the knowledge base uses only in warnings
 
     @classmethod
     def empty(cls) -> HazardLexicon:
@@ -50,13 +59,20 @@ class HazardLexicon:
         """
         stop = set(stop_words)
         found: Counter[str] = Counter()
+        warnings: list[frozenset[str]] = []
+        elsewhere: Counter[str] = Counter()  # outside warning sentences, in any document
         for text in safety:
             for sentence in sentences(text):
+                content = _content(sentence, stop)
                 if _WARNING.search(sentence):
-                    found.update(_content(sentence, stop))
+                    found.update(content)
+                    warnings.append(frozenset(content))
+                else:
+                    elsewhere.update(content)
         background: Counter[str] = Counter()
         for text in other:
             background.update(_content(text, stop))
+        elsewhere.update(background)
         total_bg = sum(background.values()) or 1
         total_fg = sum(found.values()) or 1
         terms = {
@@ -65,7 +81,9 @@ class HazardLexicon:
             # Over-represented in warnings: at least twice as frequent there as elsewhere.
             if (n / total_fg) > 2 * (background[term] / total_bg)
         }
-        return cls(frozenset(terms))
+        symptoms = frozenset(t for t in terms if not elsewhere[t])
+        kept = tuple(w & terms for w in warnings if len(w & terms) >= _SHARED)
+        return cls(frozenset(terms), kept, symptoms)
 
     @classmethod
     def from_directory(
@@ -81,6 +99,17 @@ class HazardLexicon:
             title = text.split("\n", 1)[0]
             (safety if documents.search(f"{path.stem} {title}") else other).append(text)
         return cls.from_texts(safety, other, stop_words)
+
+    def warned_symptom(self, text: str) -> list[str]:
+        """Return the words `text` shares with one warning sentence, when it describes its
+        symptom: at least `_SHARED` of them, one a word used only in warnings (else [])."""
+        said = set(stems(words(text)))
+        best: set[str] = set()
+        for warning in self.warnings:
+            shared = said & warning
+            if len(shared) >= _SHARED and shared & self.symptoms and len(shared) > len(best):
+                best = shared
+        return sorted(best)
 
     def named_in(self, text: str) -> list[str]:
         """Return the hazard terms `text` mentions (by stem)."""

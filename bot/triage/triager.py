@@ -201,7 +201,8 @@ class RuleTriager:
             # held mention to one that gets a draft.
             # It never moves what a person must see anyway (safety, legal, press).
             if suspicion < rules.injection.threshold / 2 and not reasons:
-                intent, learned = _with_model(intent, reading, praise_cue)
+                troubled = raw_sentiment < 0 or rules.trouble.search(plain) is not None
+                intent, learned = _with_model(intent, reading, praise_cue, troubled)
             # The model's polarity reads the whole post; the lexicon reads its words.
             raw_sentiment = 0.5 * raw_sentiment + 0.5 * reading.polarity
         sentiment = self.sentiment.fuse(raw_sentiment, intent, sarcastic=sarcastic)
@@ -294,7 +295,8 @@ class RuleTriager:
         found = rules.spam.found(dict.fromkeys((unmasked.plain, *unmasked.decoded)))
         weights = rules.spam_computed
         computed: dict[str, float] = {}
-        if self.brand.lookalike_domains(unmasked.plain):
+        brand = self.brand
+        if brand.lookalike_domains(mention.text) or brand.lookalike_domains(unmasked.plain):
             computed["lookalike_domain"] = weights.get("lookalike_domain", 0.0)
         if self.brand.imitates_handle(mention.author):
             computed["lookalike_author"] = weights.get("lookalike_author", 0.0)
@@ -320,6 +322,13 @@ class RuleTriager:
             named = self.hazards.named_in(literal)
             if event and named:
                 why = f"{event.group(0)}: {', '.join(named[:3])}"
+        if why is None:
+            warned = self.hazards.warned_symptom(literal)
+            # Only on the writer's own product, told or asked ("can I still charge it?").
+            if warned and (
+                rules.safety_first_person.search(literal) or rules.safety_own_use.search(literal)
+            ):
+                why = f"a symptom the safety guide warns of: {', '.join(warned[:3])}"
         if why is None:
             return None
         hypothetical = rules.safety_hypothetical.search(literal)
@@ -362,17 +371,20 @@ class RuleTriager:
         )
 
 
-def _with_model(intent: Intent, reading: Reading, praise_cue: bool) -> tuple[Intent, str]:
+def _with_model(
+    intent: Intent, reading: Reading, praise_cue: bool, troubled: bool
+) -> tuple[Intent, str]:
     """Combine the rules' intent with the model's reading; return the intent and why it moved.
 
     The model only moves a mention towards more care, never towards a cheerful reply: a post
     the rules could not place, or read as a question, becomes a complaint when the model is
     confident it reports a problem; praise the model reads as a complaint is not thanked; an
-    unplaced post it reads as an insult is held as abuse. Thresholds: see the README's
-    "Triage model" section.
+    unplaced post it reads as an insult is held as abuse. An unplaced post becomes a complaint
+    only when it is `troubled`: it carries some sign of a problem (see `[trouble]` in the
+    rules). Thresholds: see the README's "Triage model" section.
     """
     p = reading.intent
-    if intent is Intent.OTHER and p["complaint"] >= MODEL_COMPLAINT_UNPLACED:
+    if intent is Intent.OTHER and troubled and p["complaint"] >= MODEL_COMPLAINT_UNPLACED:
         return Intent.COMPLAINT, f"reads as a problem report (model {p['complaint']:.2f})"
     if intent is Intent.QUESTION and p["complaint"] >= MODEL_COMPLAINT_QUESTION:
         return Intent.COMPLAINT, f"a problem posed as a question (model {p['complaint']:.2f})"

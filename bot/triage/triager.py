@@ -159,6 +159,13 @@ class RuleTriager:
             not question and not abusive and rules.complaint_weak.search(plain) is not None
         )
         praise_cue = rules.praise.search(plain) is not None
+        # Slang praise reads negative to a lexicon ("this bike is SICK"): the praise words
+        # themselves are not held against it, only what is said around them.
+        around_praise = (
+            self.sentiment.score(rules.praise.sub(" ", plain), language)
+            if praise_cue
+            else raw_sentiment
+        )
         # A low score alone makes a complaint only when nothing is asked: "my Pocket is dead, can
         # I send it in for recycling?" is a question. A praise cue outweighs a negative score
         # when nothing else went wrong: the story around praise ("carried it up three flights
@@ -177,7 +184,7 @@ class RuleTriager:
             not abusive
             and not doubt
             and not complaint_cue
-            and (praise_cue and raw_sentiment > -0.4)
+            and (praise_cue and around_praise > -0.4)
         )
         # A named problem outweighs praise words ("love the app, but it crashes"); a merely
         # negative score does not ("carried it up three flights in the rain 🙌").

@@ -204,11 +204,14 @@ def build_triager(settings: Settings, embedder: Embedder | None = None) -> RuleT
     rules = load_rules(settings.prompts_path / "triage_rules.toml")
     stop_words = frozenset().union(*rules.stop_words.values())
     knowledge = settings.knowledge_dir
+    languages = LanguageDetector()
     return RuleTriager(
         rules,
         settings.reach_threshold,
-        languages=LanguageDetector(),
-        hazards=HazardLexicon.from_directory(knowledge, rules.safety_docs, stop_words),
+        languages=languages,
+        hazards=HazardLexicon.from_directory(
+            knowledge, rules.safety_docs, stop_words, languages.detect
+        ),
         brand=BrandIdentity.from_directory(settings.brand_name, settings.brand_handle, knowledge),
         # The model was trained on WordLlama vectors: it keeps its own when the knowledge base
         # embeds with an endpoint instead.

@@ -84,6 +84,7 @@ class Rules:
     safety_hypothetical: PatternSet
     safety_first_person: PatternSet
     safety_own_use: PatternSet
+    safety_own_product: PatternSet
     safety_figurative: PatternSet
     hazard_event: PatternSet
     legal: PatternSet
@@ -218,6 +219,7 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
         safety_hypothetical=many("safety", "hypothetical"),
         safety_first_person=many("safety", "first_person"),
         safety_own_use=many("safety", "own_use"),
+        safety_own_product=many("safety", "own_product"),
         safety_figurative=many("safety", "figurative"),
         hazard_event=many("safety", "hazard_event"),
         legal=many("legal"),

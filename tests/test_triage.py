@@ -621,3 +621,40 @@ def test_customers_asking_about_rules_and_replies_are_answered(
     triager: RuleTriager, text: str
 ) -> None:
     assert assess(triager, f"@brand {text}").intent is not Intent.INJECTION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Shock and sparks, heat and a burning smell, swelling and hissing, asked as "is it normal".
+        "is het normaal? ik kreeg net een schok van mijn strijkijzer",
+        "è normale che il tostapane faccia scintille quando lo accendo?",
+        "c'est normal que la bouilloire devienne brûlante sur le côté ?",
+        "¿es normal que la plancha huela a quemado desde ayer?",
+        "a bateria do aspirador inchou e está quente, posso continuar a usar?",
+        # A child inside when it failed, something in a baby's mouth, fingers caught.
+        "de wieg kantelde met de baby erin, gelukkig niks gebeurd",
+        "ich habe ein Schräubchen vom Spielzeug im Mund meiner Tochter gefunden",
+        "mi hijo se pilló los dedos con la bisagra de la trona",
+        # A brake that did not hold; a part that let go while in use.
+        "il freno del passeggino non tiene in discesa",
+        "der Gurt ist während der Fahrt aufgegangen, hat sich einfach gelöst",
+    ],
+)
+def test_harm_any_product_can_do_is_an_incident_in_every_language(
+    triager: RuleTriager, text: str
+) -> None:
+    t = assess(triager, f"@brand {text}")
+    assert Flag.SAFETY in t.flags and t.priority is Priority.URGENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what should I do if my kettle ever overheats?",
+        "que dois-je faire si le frein ne tient pas un jour ?",
+        "our canoe tipped over and my bag went in",
+    ],
+)
+def test_what_may_happen_is_asked_about_not_reported(triager: RuleTriager, text: str) -> None:
+    assert Flag.SAFETY not in assess(triager, f"@brand {text}").flags

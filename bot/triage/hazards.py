@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +43,7 @@ class HazardLexicon:
     terms: frozenset[str]
     warnings: tuple[frozenset[str], ...] = ()
     symptoms: frozenset[str] = frozenset()  # terms the knowledge base uses only in warnings
+    language: str | None = None  # the safety documents' language, when known
 
     @classmethod
     def empty(cls) -> HazardLexicon:
@@ -50,7 +51,11 @@ class HazardLexicon:
 
     @classmethod
     def from_texts(
-        cls, safety: Iterable[str], other: Iterable[str], stop_words: Iterable[str]
+        cls,
+        safety: Iterable[str],
+        other: Iterable[str],
+        stop_words: Iterable[str],
+        language: str | None = None,
     ) -> HazardLexicon:
         """Build from safety-document texts; words as common in the other documents are left out.
 
@@ -83,13 +88,19 @@ class HazardLexicon:
         }
         symptoms = frozenset(t for t in terms if not elsewhere[t])
         kept = tuple(w & terms for w in warnings if len(w & terms) >= _SHARED)
-        return cls(frozenset(terms), kept, symptoms)
+        return cls(frozenset(terms), kept, symptoms, language)
 
     @classmethod
     def from_directory(
-        cls, knowledge_dir: Path | None, documents: PatternSet, stop_words: Iterable[str]
+        cls,
+        knowledge_dir: Path | None,
+        documents: PatternSet,
+        stop_words: Iterable[str],
+        detect: Callable[[str], str] | None = None,
     ) -> HazardLexicon:
-        """Read the Markdown policies under `knowledge_dir`; `documents` names the safety ones."""
+        """Read the Markdown policies under `knowledge_dir`; `documents` names the safety ones.
+
+        `detect` names the safety documents' language (see `reaches`)."""
         if knowledge_dir is None or not knowledge_dir.is_dir():
             return cls.empty()
         safety: list[str] = []
@@ -98,7 +109,15 @@ class HazardLexicon:
             text = path.read_text(encoding="utf-8", errors="replace")
             title = text.split("\n", 1)[0]
             (safety if documents.search(f"{path.stem} {title}") else other).append(text)
-        return cls.from_texts(safety, other, stop_words)
+        language = detect(" ".join(safety)[:5000]) if detect and safety else None
+        return cls.from_texts(safety, other, stop_words, language)
+
+    def reaches(self, language: str) -> bool:
+        """Return whether a mention in `language` can name this vocabulary's words.
+
+        A Spanish mention cannot name the hazards of English safety documents; for it, an event
+        with the writer's own product has to do (see `bot.triage`)."""
+        return bool(self.terms) and (self.language is None or self.language == language)
 
     def warned_symptom(self, text: str) -> list[str]:
         """Return the words `text` shares with one warning sentence, when it describes its

@@ -132,7 +132,7 @@ class RuleTriager:
         if spam:
             return _blocked(Intent.SPAM, Flag.SPAM, raw_sentiment, flags, language, spam)
 
-        safety = self._safety_incident(plain)
+        safety = self._safety_incident(plain, language)
         if safety:
             flags.add(Flag.SAFETY)
             reasons.append(f"possible safety incident ({safety})")
@@ -319,27 +319,33 @@ class RuleTriager:
             return None
         return f"spam signals: {', '.join(sorted({*found, *computed}))} (score {score:.1f})"
 
-    def _safety_incident(self, plain: str) -> str | None:
+    def _safety_incident(self, plain: str, language: str) -> str | None:
         rules = self.rules
         literal = rules.safety_figurative.sub(" ", plain)
         match = rules.safety_incident.search(literal)
         why = match.group(0) if match else None
+        # On the writer's own product, told or asked ("can I still charge it?", "is it normal
+        # that it sparks?"): a symptom seen, where a hypothetical asks about what may happen.
+        seen = bool(
+            rules.safety_first_person.search(literal) or rules.safety_own_use.search(literal)
+        )
+        own = seen or bool(rules.safety_own_product.search(literal))
         if why is None:
             event = rules.hazard_event.search(literal)
             named = self.hazards.named_in(literal)
             if event and named:
                 why = f"{event.group(0)}: {', '.join(named[:3])}"
+            elif event and own and not self.hazards.reaches(language):
+                # Written in another language than the safety documents, it cannot name their
+                # hazards: a part that failed on the writer's own product has to do.
+                why = f"{event.group(0)} (on their own product)"
         if why is None:
             warned = self.hazards.warned_symptom(literal)
-            # Only on the writer's own product, told or asked ("can I still charge it?").
-            if warned and (
-                rules.safety_first_person.search(literal) or rules.safety_own_use.search(literal)
-            ):
+            if warned and own:
                 why = f"a symptom the safety guide warns of: {', '.join(warned[:3])}"
         if why is None:
             return None
-        hypothetical = rules.safety_hypothetical.search(literal)
-        if hypothetical and not rules.safety_first_person.search(literal):
+        if rules.safety_hypothetical.search(literal) and not seen:
             return None
         return why
 

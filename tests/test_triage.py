@@ -658,3 +658,27 @@ def test_harm_any_product_can_do_is_an_incident_in_every_language(
 )
 def test_what_may_happen_is_asked_about_not_reported(triager: RuleTriager, text: str) -> None:
     assert Flag.SAFETY not in assess(triager, f"@brand {text}").flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wat een stelletje prutsers, schaam je",
+        "ihr seid echt eine Witzfirma, einfach lächerlich",
+        "votre appli c'est de la merde, bande de clowns",
+        "el community manager es un payaso",
+        "isto é lixo e vocês são uma piada",
+        "siete dei pagliacci, fate ridere",
+        "worst company on the planet, hope you go bust",
+    ],
+)
+def test_insults_in_any_covered_language_are_abuse_not_complaints(
+    triager: RuleTriager, text: str
+) -> None:
+    t = assess(triager, f"@brand {text}")
+    assert t.intent is Intent.ABUSE and not t.should_reply
+
+
+def test_an_insult_around_a_concrete_problem_is_still_a_complaint(triager: RuleTriager) -> None:
+    t = assess(triager, "@brand bande de clowns, ma commande n'est toujours pas arrivée")
+    assert t.intent is Intent.COMPLAINT

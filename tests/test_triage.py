@@ -682,3 +682,25 @@ def test_insults_in_any_covered_language_are_abuse_not_complaints(
 def test_an_insult_around_a_concrete_problem_is_still_a_complaint(triager: RuleTriager) -> None:
     t = assess(triager, "@brand bande de clowns, ma commande n'est toujours pas arrivée")
     assert t.intent is Intent.COMPLAINT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A wait stated as already that long.
+        "mijn retour is al drie weken binnen, wanneer krijg ik mijn geld terug?",
+        "Seit 10 Tagen 'in Zustellung'. Wo bleibt das Paket?",
+        # The wrong thing, or a thing without its parts, arrived.
+        "me llegó la lámpara sin el cable, ¿me lo mandáis?",
+        "au lieu du bleu, j'ai reçu le modèle rouge. on fait comment ?",
+        # It will not let them in, or shuts itself off.
+        "a app não me deixa entrar desde ontem. mais alguém?",
+        "l'app si blocca ogni volta che apro il carrello",
+        # Charged for what should have been free.
+        "you charged me shipping on a big order, I thought it was free above €50?",
+    ],
+)
+def test_a_problem_reported_inside_a_question_is_a_complaint_in_every_language(
+    triager: RuleTriager, text: str
+) -> None:
+    assert assess(triager, f"@brand {text}").intent is Intent.COMPLAINT

@@ -704,3 +704,27 @@ def test_a_problem_reported_inside_a_question_is_a_complaint_in_every_language(
     triager: RuleTriager, text: str
 ) -> None:
     assert assess(triager, f"@brand {text}").intent is Intent.COMPLAINT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Someone posing as support asks for log-in or card details in private.
+        "@klant_x hoi! Klantenservice hier, stuur je wachtwoord even via DM dan lossen we het op",
+        "Servicio de atención: necesitamos el número de tu tarjeta y el CVV para el reembolso",
+        # Invest a little, get a lot; a diet miracle; the writer's own shop with a code.
+        "ho investito 100€ e ora ne ho 4000€, scrivimi su t.me/soldi_veloci",
+        "Abnehmen ohne Sport mit diesen Kapseln 💊 Link im Profil",
+        "découvrez ma boutique de bougies, -15% avec le code BOUGIE15, lien dans ma bio",
+        # Strangers tagged with a prize.
+        "@brand @a1 @b2 @c3 @d4 @e5 @f6 gana un iPhone gratis, sígueme!!",
+    ],
+)
+def test_spam_in_every_covered_language(triager: RuleTriager, text: str) -> None:
+    assert assess(triager, text, followers=40).intent is Intent.SPAM
+
+
+def test_a_reply_chain_of_handles_is_no_mass_ping(triager: RuleTriager) -> None:
+    # Replies carry every participant's handle in front; the message itself is a customer's.
+    text = "@a1 @b2 @c3 @d4 @e5 @f6 @g7 my card was charged twice for one order, can you check?"
+    assert assess(triager, text).intent is not Intent.SPAM

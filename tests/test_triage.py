@@ -728,3 +728,16 @@ def test_a_reply_chain_of_handles_is_no_mass_ping(triager: RuleTriager) -> None:
     # Replies carry every participant's handle in front; the message itself is a customer's.
     text = "@a1 @b2 @c3 @d4 @e5 @f6 @g7 my card was charged twice for one order, can you check?"
     assert assess(triager, text).intent is not Intent.SPAM
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this blender is a bomb 💣 smoothies in 20 seconds",
+        "THE NEW KETTLE IS SO GOOD 😭😭 no cap",
+        "questo tostapane è una bomba 💣 pane perfetto",
+        "dank jullie wel voor de snelle levering!",
+    ],
+)
+def test_slang_praise_and_cheering_emoji_are_praise(triager: RuleTriager, text: str) -> None:
+    assert assess(triager, f"@brand {text}").intent is Intent.PRAISE

@@ -31,6 +31,8 @@ from bot.triage.sentiment import Sentiment
 from bot.unmask import Unmasked, unmask
 
 _CLAUSES = re.compile(r"[.!?;:\n]+")
+# Pictographs and their modifiers (emoji), read by the lexicon as words of their own.
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]+")
 _LEADING_FILLER = re.compile(
     r"^(\W*\b(lol|lmao|hey|hi|hello|hallo|hoi|ok|okay|so|quick (one|question)|btw|yo|um|hmm|"
     r"also|and|but|pls|please|be honest|honestly|seriously|real talk|salut|bonjour|bonsoir|"
@@ -155,14 +157,19 @@ class RuleTriager:
             judged = _CONDITION.sub(" ", judged)
         complaint_cue = rules.complaint.search(judged) is not None
         sarcastic = self._sarcastic(plain, complaint_cue) and not (abusive and not complaint_cue)
-        complaint_cue = complaint_cue or (
-            not question and not abusive and rules.complaint_weak.search(plain) is not None
-        )
         praise_cue = rules.praise.search(plain) is not None
-        # Slang praise reads negative to a lexicon ("this bike is SICK"): the praise words
-        # themselves are not held against it, only what is said around them.
+        # Distress emoji with nothing named make a complaint, unless they cheer ("so good 😭").
+        complaint_cue = complaint_cue or (
+            not question
+            and not abusive
+            and not praise_cue
+            and rules.complaint_weak.search(plain) is not None
+        )
+        # Slang praise reads negative to a lexicon ("this bike is SICK", "a bomb 💣"): the
+        # praise words and the emoji that intensify them are not held against it, only the
+        # words said around them.
         around_praise = (
-            self.sentiment.score(rules.praise.sub(" ", plain), language)
+            self.sentiment.score(_EMOJI.sub(" ", rules.praise.sub(" ", plain)), language)
             if praise_cue
             else raw_sentiment
         )

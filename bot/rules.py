@@ -92,6 +92,7 @@ class Rules:
     complaint: PatternSet
     complaint_weak: PatternSet
     trouble: PatternSet
+    trouble_story: PatternSet
     evaluation: PatternSet
     spam_report: PatternSet
     praise: PatternSet
@@ -227,6 +228,7 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
         complaint=many("complaint"),
         complaint_weak=many("complaint_weak"),
         trouble=many("trouble"),
+        trouble_story=many("trouble", "story"),
         evaluation=many("evaluation"),
         spam_report=many("spam_report"),
         praise=many("praise"),

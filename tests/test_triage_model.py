@@ -9,7 +9,7 @@ import pytest
 from bot.domain import Intent
 from bot.knowledge.embeddings import WordLlamaEmbedder
 from bot.triage.model import INTENTS, SENTIMENTS, IntentModel, ModelError, Reading
-from bot.triage.triager import _with_model
+from bot.triage.triager import _Trouble, _with_model
 from tests.conftest import ROOT
 
 
@@ -56,13 +56,25 @@ def test_a_model_trained_on_other_vectors_is_refused() -> None:
     ],
 )
 def test_the_model_only_moves_towards_more_care(rules, probs, expected) -> None:
-    assert _with_model(rules, reading(**probs), praise_cue=False, troubled=True)[0] is expected
+    assert (
+        _with_model(rules, reading(**probs), praise_cue=False, troubled=_Trouble.SIGN)[0]
+        is expected
+    )
 
 
 def test_an_unplaced_post_with_no_sign_of_a_problem_is_no_complaint() -> None:
     # Whatever the model makes of it, "happy Monday all" tells nothing that went wrong.
     calm = reading(complaint=0.9)
-    assert _with_model(Intent.OTHER, calm, praise_cue=False, troubled=False)[0] is Intent.OTHER
+    assert _with_model(Intent.OTHER, calm, praise_cue=False, troubled=_Trouble.NONE)[0] is (
+        Intent.OTHER
+    )
+
+
+def test_a_problem_story_needs_less_of_the_models_confidence() -> None:
+    # Waiting, being told, the service desk: the stuff of a complaint even when the model hedges.
+    hedged = reading(complaint=0.2, other=0.8)
+    assert _with_model(Intent.OTHER, hedged, False, _Trouble.SIGN)[0] is Intent.OTHER
+    assert _with_model(Intent.OTHER, hedged, False, _Trouble.STORY)[0] is Intent.COMPLAINT
 
 
 @pytest.fixture(scope="module")

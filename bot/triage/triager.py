@@ -44,6 +44,7 @@ _JOINERS = re.compile(r"(?<=\w)[-_]+(?=\w)")
 _DOUBLED_END = re.compile(r"([a-z])\1\b")  # "yourr", "outputt": letters doubled at word end
 # How sure the model must be before it moves a mention (see `_with_model`).
 MODEL_COMPLAINT_UNPLACED = 0.35
+MODEL_COMPLAINT_STORY = 0.05
 MODEL_COMPLAINT_QUESTION = 0.9
 MODEL_NOT_PRAISE = 0.95
 MODEL_ABUSE = 0.85
@@ -60,6 +61,12 @@ _MASS_PING = 5  # distinct @handles besides the brand's from which a post is a m
 _TINY_ACCOUNT = 10  # followers below which an account adds to other spam signals
 # A marker this strong (a chat-format token, a JSON role) decides an injection on its own.
 _STRONG = 2.0
+
+
+class _Trouble:
+    """How much of a problem a post carries, for the model's threshold (see `_with_model`)."""
+
+    NONE, SIGN, STORY = 0, 1, 2
 
 
 class RuleTriager:
@@ -215,7 +222,11 @@ class RuleTriager:
             # held mention to one that gets a draft.
             # It never moves what a person must see anyway (safety, legal, press).
             if suspicion < rules.injection.threshold / 2 and not reasons:
-                troubled = raw_sentiment < 0 or rules.trouble.search(plain) is not None
+                troubled = _Trouble.NONE
+                if rules.trouble_story.search(plain):
+                    troubled = _Trouble.STORY
+                elif raw_sentiment < 0 or rules.trouble.search(plain):
+                    troubled = _Trouble.SIGN
                 intent, learned = _with_model(intent, reading, praise_cue, troubled)
             # The model's polarity reads the whole post; the lexicon reads its words.
             raw_sentiment = 0.5 * raw_sentiment + 0.5 * reading.polarity
@@ -392,7 +403,7 @@ class RuleTriager:
 
 
 def _with_model(
-    intent: Intent, reading: Reading, praise_cue: bool, troubled: bool
+    intent: Intent, reading: Reading, praise_cue: bool, troubled: int
 ) -> tuple[Intent, str]:
     """Combine the rules' intent with the model's reading; return the intent and why it moved.
 
@@ -400,11 +411,18 @@ def _with_model(
     the rules could not place, or read as a question, becomes a complaint when the model is
     confident it reports a problem; praise the model reads as a complaint is not thanked; an
     unplaced post it reads as an insult is held as abuse. An unplaced post becomes a complaint
-    only when it is `troubled`: it carries some sign of a problem (see `[trouble]` in the
-    rules). Thresholds: see the README's "Triage model" section.
+    only when it is `troubled` (see `[trouble]` in the rules): with a sign of a problem (a
+    negation, a figure, a negative word) from `MODEL_COMPLAINT_UNPLACED`, with the stuff of a
+    problem story (waiting, being told, the service desk) from `MODEL_COMPLAINT_STORY`; with
+    neither, never. Thresholds: see the README's "Triage model" section.
     """
     p = reading.intent
-    if intent is Intent.OTHER and troubled and p["complaint"] >= MODEL_COMPLAINT_UNPLACED:
+    unplaced = {
+        _Trouble.NONE: 2.0,
+        _Trouble.SIGN: MODEL_COMPLAINT_UNPLACED,
+        _Trouble.STORY: MODEL_COMPLAINT_STORY,
+    }[troubled]
+    if intent is Intent.OTHER and p["complaint"] >= unplaced:
         return Intent.COMPLAINT, f"reads as a problem report (model {p['complaint']:.2f})"
     if intent is Intent.QUESTION and p["complaint"] >= MODEL_COMPLAINT_QUESTION:
         return Intent.COMPLAINT, f"a problem posed as a question (model {p['complaint']:.2f})"

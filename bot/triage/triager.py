@@ -218,10 +218,10 @@ class RuleTriager:
         learned = ""
         if self.model is not None:
             reading = reading or self.model.read([mention.text])[0]
-            # Half the evidence of an injection is enough to keep the model from promoting a
-            # held mention to one that gets a draft.
+            # A quarter of the evidence of an injection (a word to the assistant) is enough to
+            # keep the model from promoting a held mention to one that gets a draft.
             # It never moves what a person must see anyway (safety, legal, press).
-            if suspicion < rules.injection.threshold / 2 and not reasons:
+            if suspicion < rules.injection.threshold / 4 and not reasons:
                 troubled = _Trouble.NONE
                 if rules.trouble_story.search(plain):
                     troubled = _Trouble.STORY

@@ -754,3 +754,8 @@ def test_a_word_to_the_assistant_with_an_order_is_an_injection(
     triager: RuleTriager, text: str
 ) -> None:
     assert assess(triager, f"@brand {text}").intent is Intent.INJECTION
+
+
+def test_an_emoji_ends_a_clause_so_the_question_after_it_is_seen(triager: RuleTriager) -> None:
+    t = assess(triager, "@brand planning a team outing in may 🚲 who do i talk to about groups")
+    assert t.intent is Intent.QUESTION and t.should_reply

@@ -30,9 +30,11 @@ from bot.triage.model import IntentModel, Reading
 from bot.triage.sentiment import Sentiment
 from bot.unmask import Unmasked, unmask
 
-_CLAUSES = re.compile(r"[.!?;:\n]+")
 # Pictographs and their modifiers (emoji), read by the lexicon as words of their own.
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]+")
+# Where a clause ends; on social media an emoji ends one as a full stop does ("… 🕶️ who do
+# I contact?").
+_CLAUSES = re.compile("[.!?;:\n\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]+")
 _LEADING_FILLER = re.compile(
     r"^(\W*\b(lol|lmao|hey|hi|hello|hallo|hoi|ok|okay|so|quick (one|question)|btw|yo|um|hmm|"
     r"also|and|but|pls|please|be honest|honestly|seriously|real talk|salut|bonjour|bonsoir|"

@@ -107,3 +107,21 @@ def test_everyday_words_do_not_make_a_question_unfamiliar(core) -> None:
     assert not core.grounder.unfamiliar(text, "en")
     outcome = core.pipeline.process(Mention(id="k4", text=text))
     assert outcome.draft is not None and "30 days" in outcome.draft.text
+
+
+def test_a_word_one_passage_mentions_in_passing_is_half_known() -> None:
+    from bot.drafting.grounding import Grounder
+    from tests.fakes import HashEmbedder
+
+    corpus = [
+        ("kettles", "Our kettles boil 1.7 litres. The kettle base has a cord store."),
+        ("kettle-care", "Descale the kettle every month. Kettle filters rinse clean."),
+        ("travel", "Some hotels have their own rules for appliances in rooms."),
+    ]
+    grounder = Grounder(HashEmbedder(), corpus)
+    # "hotel" is in one passage only; "kettle" in two: a hotel complaint is about hotels.
+    assert grounder.unfamiliar_share("the hotel room smelled and the hotel staff were rude") > (
+        grounder.unfamiliar_share("the kettle smelled and the kettle base was rude")
+    )
+    assert grounder.unfamiliar_share("hotels") == 0.5
+    assert grounder.unfamiliar_share("kettles") == 0.0

@@ -39,6 +39,11 @@ class _Piece:
     focus: frozenset[str] = frozenset()  # the question's stems it answers: what cutting keeps
 
 
+def _topic_terms(evidence: Evidence) -> frozenset[str]:
+    """The question's words a sentence shares, leaving out figures."""
+    return frozenset(t for t in evidence.covered | evidence.related if t.isalpha())
+
+
 def _once(pieces: list[_Piece]) -> list[_Piece]:
     """Drop a piece whose sentence an earlier piece already says (the same rule can stand on two
     pages, and one answer may bring along the sentence another answer is)."""
@@ -53,6 +58,10 @@ def _once(pieces: list[_Piece]) -> list[_Piece]:
     return out
 
 
+# Words a policy line must share with a complaint (figures aside) to be quoted to it: one shared
+# word ("change", "airline") is a coincidence, not the complaint's topic. On the nine brands, two
+# took off-topic drafts to other brands' customers 20 % -> 17 % for 0.003 of facts.
+_COMPLAINT_TOPIC = 2
 _SAME_START = 60  # characters: two sentences that open alike for this long say the same thing
 
 
@@ -149,7 +158,10 @@ class OfflineDrafter:
             # may share fewer of its words.
             floor = 0.1 if facts and dict(facts[0].signals).get("fits", 0.0) > 0 else 0.15
             if route is not None or (
-                relevant and facts[0].coverage >= floor and facts[0].similarity >= 0.2
+                relevant
+                and facts[0].coverage >= floor
+                and facts[0].similarity >= 0.2
+                and len(_topic_terms(facts[0])) >= _COMPLAINT_TOPIC
             ):
                 fact = self._fact(_what_happens_next(facts[0], unquoted), say, keep=0)
                 pieces.append(fact)

@@ -177,8 +177,10 @@ class OfflineDrafter:
                 note = "holding reply: the knowledge base does not answer this"
             # Two questions need two answers; an extra sentence for one question is optional.
             asked = len(subquestions(mention.text))
+            quoted: list[str] = []  # every sentence quoted, the answers and what they bring
             for i, answer in enumerate(facts):
                 piece = self._fact(answer, say, keep=0 if i < asked else 2)
+                quoted.append(answer.sentence)
                 # "If I delete my account, do I lose my registration?": when the answer must
                 # be cut, keep the part about what is asked, not about the condition.
                 piece.focus = piece.focus - _condition_stems(mention.text) or piece.focus
@@ -186,7 +188,9 @@ class OfflineDrafter:
                 instead = self._instead(answer, evidence, facts)
                 if instead is not None:
                     pieces.append(self._fact(instead, say, keep=1))
-            if facts and any(self.bad_news.search(f.sentence) for f in facts):
+                    quoted.append(instead.sentence)
+            # A "no" anywhere in what is quoted takes the cheer out of the opener and closer.
+            if any(self.bad_news.search(sentence) for sentence in quoted):
                 pieces[0] = _Piece(say("question_open_plain"), 3)
                 closer = "closer_plain"
             else:

@@ -683,6 +683,12 @@ def _item_labels(text: str) -> dict[str, str]:
     return labels
 
 
+# How far below the best a sentence of the kind asked for may score and still be preferred. At
+# 0.1 a "no" sentence that merely fits "do you…?" displaced the answer; 0.05 gained 0.003 of
+# facts on the nine brands, 0 lost 0.002.
+_FITS_MARGIN = 0.05
+
+
 def select(evidence: Sequence[Evidence], limit: int = 2) -> list[Evidence]:
     """Pick the best sentence, then sentences that cover question terms it left uncovered."""
     if not evidence:
@@ -690,7 +696,7 @@ def select(evidence: Sequence[Evidence], limit: int = 2) -> list[Evidence]:
     # A question that asks "how long" / "how much" wants a sentence that says so, if a close
     # contender has it.
     top = evidence[0]
-    first = next((e for e in evidence[:4] if e.fits and e.score >= top.score - 0.1), top)
+    first = next((e for e in evidence[:4] if e.fits and e.score >= top.score - _FITS_MARGIN), top)
     chosen = [first]
     covered = set(first.covered)
     # "Can I still return it after camping?": the condition answers, and the sentence of the

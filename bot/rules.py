@@ -98,6 +98,7 @@ class Rules:
     praise: PatternSet
     praise_doubt: PatternSet
     abuse: PatternSet
+    abuse_target: PatternSet
     sarcasm_praise: PatternSet
     sarcasm_problem: PatternSet
     sarcasm_markers: PatternSet
@@ -234,6 +235,7 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
         praise=many("praise"),
         praise_doubt=many("praise_doubt"),
         abuse=many("abuse"),
+        abuse_target=many("abuse", "targets"),
         sarcasm_praise=one("sarcasm", "praise_words"),
         sarcasm_problem=one("sarcasm", "problem_words"),
         sarcasm_markers=one("sarcasm", "markers"),

@@ -759,3 +759,22 @@ def test_a_word_to_the_assistant_with_an_order_is_an_injection(
 def test_an_emoji_ends_a_clause_so_the_question_after_it_is_seen(triager: RuleTriager) -> None:
     t = assess(triager, "@brand planning a team outing in may 🚲 who do i talk to about groups")
     assert t.intent is Intent.QUESTION and t.should_reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what a ridiculous brand, honestly embarrassing",
+        "votre pub est d'une nullité rare",
+        "vaya logo más cutre",
+        "la persona che gestisce questo profilo è ridicola",
+    ],
+)
+def test_judging_the_brand_itself_with_no_problem_named_is_abuse(
+    triager: RuleTriager, text: str
+) -> None:
+    assert assess(triager, f"@brand {text}").intent is Intent.ABUSE
+
+
+def test_judging_a_service_one_used_is_a_complaint(triager: RuleTriager) -> None:
+    assert assess(triager, "@brand the delivery was terrible").intent is Intent.COMPLAINT

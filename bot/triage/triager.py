@@ -156,6 +156,16 @@ class RuleTriager:
 
         # A praise idiom may use rude words ("shut up and take my money").
         abusive = rules.abuse.search(rules.praise.sub(" ", plain)) is not None
+        # Judging words aimed at the brand itself, its ads or its people, and no problem named
+        # once they are taken out ("what a ridiculous brand", "your ad is cringe"), insult as
+        # much as a swear word does. About a service ("the delivery was terrible") they
+        # complain.
+        abusive = abusive or bool(
+            rules.evaluation.search(plain)
+            and rules.abuse_target.search(HANDLE.sub(" ", plain))
+            and not rules.complaint.search(rules.evaluation.sub(" ", plain))
+            and not rules.trouble_story.search(plain)
+        )
         # An insult names no problem: with one, only a cue left after the insults and the
         # judging words are taken out ("clowns, you charged me twice") makes a complaint.
         judged = rules.evaluation.sub(" ", rules.abuse.sub(" ", plain)) if abusive else plain

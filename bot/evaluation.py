@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain import Flag, Outcome
+from bot.drafting.guards import without_addressee
 from bot.text import numbers
 
 
@@ -141,8 +142,7 @@ def score(pairs: Iterable[tuple[Outcome, dict[str, Any]]]) -> Scorecard:
             grounded = numbers(outcome.mention.text).union(
                 *(numbers(s.text) for s in outcome.sources)
             )
-            body = " ".join(w for w in draft.split() if not w.startswith("@"))
-            invented = numbers(body) - grounded
+            invented = numbers(without_addressee(draft, outcome.mention)) - grounded
             m["grounded_numbers"].add(not invented, mid, f"ungrounded {sorted(invented)}")
     return Scorecard(metrics=m, count=count)
 

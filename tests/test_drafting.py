@@ -218,6 +218,14 @@ def test_guards_catch_invented_numbers_links_and_pii() -> None:
     assert violations("@a " + "x" * 300, mention, sources)
 
 
+def test_the_handle_a_reply_is_addressed_to_is_no_claim_on_any_network() -> None:
+    # Reddit writes u/name: the digits of "u/walker_88" are no figure the reply invented.
+    sources = [Source("returns", SourceKind.POLICY, "x", "Returns within 30 days.", 1.0)]
+    mention = Mention(id="1", text="how long to return?", author="walker_88", network="reddit")
+    assert violations("u/walker_88 Returns within 30 days.", mention, sources) == []
+    assert violations("u/walker_88 Returns within 45 days.", mention, sources)
+
+
 def test_a_failing_draft_falls_back_and_says_why(core) -> None:
     bad = QueuedDrafter("@sam It takes 99 days.")
     good = QueuedDrafter("@sam Happy to help!")

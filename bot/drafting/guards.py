@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.domain import Mention, Source
+from bot.networks.rules import RULES
 from bot.text import EMAIL, URL, numbers, personal_data
 
 MAX_CHARS = 280
@@ -40,7 +41,7 @@ def violations(
     if len(text) > MAX_CHARS:
         problems.append(f"longer than {MAX_CHARS} characters ({len(text)})")
     grounded = numbers(mention.text).union(*(_source_numbers(s.text) for s in sources))
-    invented = sorted(n for n in numbers(_without_handles(text)) if n not in grounded)
+    invented = sorted(n for n in numbers(without_addressee(text, mention)) if n not in grounded)
     if invented:
         problems.append("numbers not in the sources or the mention: " + ", ".join(invented))
     source_text = " ".join(s.text for s in sources).casefold()
@@ -69,7 +70,7 @@ def stated_facts(text: str, mention: Mention) -> list[str]:
     # in it is a claim from somewhere, and the drafter said it took none from the passages.
     said = mention.text.casefold()
     given = numbers(mention.text)
-    found = sorted(n for n in numbers(_without_handles(text)) if n not in given)
+    found = sorted(n for n in numbers(without_addressee(text, mention)) if n not in given)
     links = URL.findall(text) + EMAIL.findall(text)
     found += [x for x in links if x.casefold().rstrip(".,!?)") not in said]
     return found
@@ -89,6 +90,10 @@ def _source_numbers(text: str) -> frozenset[str]:
     return frozenset(numbers(text))
 
 
-def _without_handles(text: str) -> str:
-    """Drop @handles: a handle like @user2024 is an address, not a claim."""
+def without_addressee(text: str, mention: Mention) -> str:
+    """Drop the handles a reply is addressed to: "@user2024" or Reddit's "u/user_88" is an
+    address, not a claim."""
+    own = RULES.handle(mention.network, mention.author)
+    if own:
+        text = text.replace(own, " ")
     return " ".join(w for w in text.split() if not w.startswith("@"))

@@ -47,6 +47,8 @@ eval: $(STAMP)
 		tests/fixtures/adversarial_second/mentions.jsonl --knowledge tests/fixtures/adversarial_second/knowledge
 	BOT_BRAND_NAME=Quillmoor BOT_BRAND_HANDLE=quillmoor $(BIN)/bot triage-eval --no-real \
 		tests/fixtures/adversarial_third/mentions.jsonl --knowledge tests/fixtures/adversarial_third/knowledge
+	BOT_BRAND_NAME=Nookaro BOT_BRAND_HANDLE=nookaro $(BIN)/bot triage-eval --no-real \
+		tests/fixtures/adversarial_fourth/mentions.jsonl --knowledge tests/fixtures/adversarial_fourth/knowledge
 	$(BIN)/bot eval --knowledge knowledge --input samples/labelled.jsonl --off-topic ../shared/real
 	$(BIN)/bot eval --knowledge tests/fixtures/kb_other --input tests/fixtures/kb_other_labelled.jsonl \
 		--brand Brewline --handle brewline --data-dir .bot-data/eval-brewline
@@ -64,6 +66,8 @@ eval: $(STAMP)
 		--brand "Tarnfield Fitness" --handle tarnfield --data-dir .bot-data/eval-tarnfield
 	$(BIN)/bot eval --knowledge tests/fixtures/kb_ninth --input tests/fixtures/kb_ninth_labelled.jsonl \
 		--brand "Brevaan Fietswerk" --handle brevaan --data-dir .bot-data/eval-brevaan
+	$(BIN)/bot eval --knowledge tests/fixtures/kb_tenth --input tests/fixtures/kb_tenth_labelled.jsonl \
+		--brand Lumkaar --handle lumkaar --data-dir .bot-data/eval-lumkaar
 
 clean:
 	rm -rf $(VENV) .bot-data

@@ -387,10 +387,20 @@ def test_one_offer_and_a_way_to_reach_the_seller_is_spam(triager: RuleTriager, t
         "@a @b @c @d @e @f giveaway!! claim your prize at bit.ly/xyz",
         "hot singles in your area 18+ only, link in bio",
         "préstamo rápido sin papeles, escríbenos por wa.me/123456789",
+        # Someone posing as support asks for log-in or card details in private.
+        "@klant_x hoi! Klantenservice hier, stuur je wachtwoord even via DM dan lossen we het op",
+        "Servicio de atención: necesitamos el número de tu tarjeta y el CVV para el reembolso",
+        # Invest a little, get a lot; a diet miracle; the writer's own shop with a code.
+        "ho investito 100€ e ora ne ho 4000€, scrivimi su t.me/soldi_veloci",
+        "Abnehmen ohne Sport mit diesen Kapseln 💊 Link im Profil",
+        "découvrez ma boutique de bougies, -15% avec le code BOUGIE15, lien dans ma bio",
+        # Strangers tagged with a prize.
+        "@brand @a1 @b2 @c3 @d4 @e5 @f6 gana un iPhone gratis, sígueme!!",
     ],
 )
 def test_spam_is_found_from_links_accounts_and_content(triager: RuleTriager, text: str) -> None:
-    assert assess(triager, text, followers=4).intent is Intent.SPAM
+    # In every covered language, and from an account that is not tiny.
+    assert assess(triager, text, followers=40).intent is Intent.SPAM
 
 
 def test_a_prize_winner_asking_about_delivery_is_a_question(triager: RuleTriager) -> None:
@@ -401,17 +411,20 @@ def test_a_prize_winner_asking_about_delivery_is_a_question(triager: RuleTriager
 # --- Safety: the brand's own hazard vocabulary -------------------------------------------------
 
 
-def pram_triager() -> RuleTriager:
+def triager_for(safety: str, other: str) -> RuleTriager:
+    """A triager whose brand has one safety page and one other page."""
     rules = load_rules(RULES)
-    hazards = HazardLexicon.from_texts(
-        safety=[
-            "# Safety\n\nAlways engage the brake before you let go of the pram. If the brake "
-            "does not hold, stop using the pram and contact us. Never hang bags on the handlebar."
-        ],
-        other=["# Delivery\n\nWe deliver the pram within 3 days. Returns are free."],
-        stop_words=frozenset().union(*rules.stop_words.values()),
-    )
+    stop_words = frozenset().union(*rules.stop_words.values())
+    hazards = HazardLexicon.from_texts(safety=[safety], other=[other], stop_words=stop_words)
     return RuleTriager(rules, hazards=hazards)
+
+
+def pram_triager() -> RuleTriager:
+    return triager_for(
+        "# Safety\n\nAlways engage the brake before you let go of the pram. If the brake "
+        "does not hold, stop using the pram and contact us. Never hang bags on the handlebar.",
+        "# Delivery\n\nWe deliver the pram within 3 days. Returns are free.",
+    )
 
 
 def test_hazard_vocabulary_comes_from_the_safety_document() -> None:
@@ -428,16 +441,11 @@ def test_a_part_failing_in_use_is_a_safety_incident() -> None:
 
 
 def kettle_triager() -> RuleTriager:
-    rules = load_rules(RULES)
-    hazards = HazardLexicon.from_texts(
-        safety=[
-            "# Kettle safety\n\nStop using the kettle if the lid no longer latches shut or the "
-            "base wobbles on its stand. Do not fill above the max line."
-        ],
-        other=["# Kettles\n\nThe kettle holds 1.7 litres and has a lid and a stand."],
-        stop_words=frozenset().union(*rules.stop_words.values()),
+    return triager_for(
+        "# Kettle safety\n\nStop using the kettle if the lid no longer latches shut or the "
+        "base wobbles on its stand. Do not fill above the max line.",
+        "# Kettles\n\nThe kettle holds 1.7 litres and has a lid and a stand.",
     )
-    return RuleTriager(rules, hazards=hazards)
 
 
 def test_the_symptom_a_safety_warning_describes_is_an_incident_on_ones_own_product() -> None:
@@ -704,24 +712,6 @@ def test_a_problem_reported_inside_a_question_is_a_complaint_in_every_language(
     triager: RuleTriager, text: str
 ) -> None:
     assert assess(triager, f"@brand {text}").intent is Intent.COMPLAINT
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # Someone posing as support asks for log-in or card details in private.
-        "@klant_x hoi! Klantenservice hier, stuur je wachtwoord even via DM dan lossen we het op",
-        "Servicio de atención: necesitamos el número de tu tarjeta y el CVV para el reembolso",
-        # Invest a little, get a lot; a diet miracle; the writer's own shop with a code.
-        "ho investito 100€ e ora ne ho 4000€, scrivimi su t.me/soldi_veloci",
-        "Abnehmen ohne Sport mit diesen Kapseln 💊 Link im Profil",
-        "découvrez ma boutique de bougies, -15% avec le code BOUGIE15, lien dans ma bio",
-        # Strangers tagged with a prize.
-        "@brand @a1 @b2 @c3 @d4 @e5 @f6 gana un iPhone gratis, sígueme!!",
-    ],
-)
-def test_spam_in_every_covered_language(triager: RuleTriager, text: str) -> None:
-    assert assess(triager, text, followers=40).intent is Intent.SPAM
 
 
 def test_a_reply_chain_of_handles_is_no_mass_ping(triager: RuleTriager) -> None:

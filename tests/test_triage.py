@@ -768,3 +768,17 @@ def test_judging_the_brand_itself_with_no_problem_named_is_abuse(
 
 def test_judging_a_service_one_used_is_a_complaint(triager: RuleTriager) -> None:
     assert assess(triager, "@brand the delivery was terrible").intent is Intent.COMPLAINT
+
+
+def test_everyday_words_shared_with_a_warning_are_no_symptom() -> None:
+    triager = triager_for(
+        "# Safety\n\nNever leave the charger plugged in at home while you are away. If the "
+        "casing is cracked or the cable frays, stop using it.",
+        "# Delivery\n\nWe deliver within 3 days.",
+    )
+    # "leave", "home" and "away" are in the warning, but say nothing about a hazard.
+    calm = triager.assess(Mention(id="e", text="can my order be left at home while we are away?"))
+    assert Flag.SAFETY not in calm.flags
+    # "cracked" and "casing" do.
+    hurt = triager.assess(Mention(id="h", text="my charger casing is cracked, is that normal?"))
+    assert Flag.SAFETY in hurt.flags

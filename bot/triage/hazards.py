@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from wordfreq import zipf_frequency
 
 from bot.patterns import PatternSet
 from bot.text import sentences, stems, words
@@ -34,6 +36,8 @@ _WARNING = re.compile(
 )
 _MIN_LENGTH = 4  # shorter words are mostly function words in every language covered
 _SHARED = 2  # words a mention shares with one warning sentence to describe its symptom
+_EVERYDAY = 5.0  # Zipf frequency from which a shared word is everyday ("leave", "money")
+_SYMPTOM_WORD = 4.5  # a symptom word is rarer than this ("spongy" 2.6, "weld" 3.3, "crack" 4.4)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,9 @@ class HazardLexicon:
     warnings: tuple[frozenset[str], ...] = ()
     symptoms: frozenset[str] = frozenset()  # terms the knowledge base uses only in warnings
     language: str | None = None  # the safety documents' language, when known
+    # How common each term's word is in general language (wordfreq's Zipf scale, from the word
+    # the documents use): "leave" or "piece" in a warning are no symptom, "spongy" or "weld" are.
+    commonness: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def empty(cls) -> HazardLexicon:
@@ -63,12 +70,13 @@ class HazardLexicon:
         "contact") says nothing about a hazard.
         """
         stop = set(stop_words)
+        commonness: dict[str, float] = {}
         found: Counter[str] = Counter()
         warnings: list[frozenset[str]] = []
         elsewhere: Counter[str] = Counter()  # outside warning sentences, in any document
         for text in safety:
             for sentence in sentences(text):
-                content = _content(sentence, stop)
+                content = _content(sentence, stop, commonness, language)
                 if _WARNING.search(sentence):
                     found.update(content)
                     warnings.append(frozenset(content))
@@ -88,7 +96,8 @@ class HazardLexicon:
         }
         symptoms = frozenset(t for t in terms if not elsewhere[t])
         kept = tuple(w & terms for w in warnings if len(w & terms) >= _SHARED)
-        return cls(frozenset(terms), kept, symptoms, language)
+        known = {t: commonness.get(t, 0.0) for t in terms}
+        return cls(frozenset(terms), kept, symptoms, language, known)
 
     @classmethod
     def from_directory(
@@ -125,10 +134,15 @@ class HazardLexicon:
         said = set(stems(words(text)))
         best: set[str] = set()
         for warning in self.warnings:
-            shared = said & warning
-            if len(shared) >= _SHARED and shared & self.symptoms and len(shared) > len(best):
+            # Everyday words ("go", "leave", "charge") shared with a warning tell nothing.
+            shared = {t for t in said & warning if self._rarity(t) < _EVERYDAY}
+            telling = {t for t in shared & self.symptoms if self._rarity(t) < _SYMPTOM_WORD}
+            if len(shared) >= _SHARED and telling and len(shared) > len(best):
                 best = shared
         return sorted(best)
+
+    def _rarity(self, term: str) -> float:
+        return self.commonness.get(term, 0.0)
 
     def named_in(self, text: str) -> list[str]:
         """Return the hazard terms `text` mentions (by stem)."""
@@ -137,6 +151,16 @@ class HazardLexicon:
         return sorted({s for s in stems(words(text)) if s in self.terms})
 
 
-def _content(text: str, stop: set[str]) -> list[str]:
+def _content(
+    text: str,
+    stop: set[str],
+    commonness: dict[str, float] | None = None,
+    language: str | None = None,
+) -> list[str]:
+    """Return the stems of `text`'s content words; note how common each one's word is."""
     tokens = [w for w in words(text) if len(w) >= _MIN_LENGTH and w not in stop and w.isalpha()]
-    return stems(tokens)
+    found = stems(tokens)
+    if commonness is not None:
+        for token, stem in zip(tokens, found, strict=True):
+            commonness.setdefault(stem, zipf_frequency(token, language or "en"))
+    return found

@@ -39,6 +39,26 @@ class _Piece:
     focus: frozenset[str] = frozenset()  # the question's stems it answers: what cutting keeps
 
 
+@dataclass(frozen=True)
+class _Ask:
+    """One mention to reply to, with what the drafter found for it."""
+
+    mention: Mention
+    triage: Triage
+    sources: Sequence[Source]
+    evidence: list[Evidence]  # scored passage sentences, emergency wording left out if unasked
+    answerable: bool  # the passages answer the question (or one part of it)
+    say: Callable[[str], str]  # a phrase for a slot, in the reply's language, stable per mention
+    brief: bool  # the reviewer asked for a shorter reply
+
+    def dm(self, keep: int) -> _Piece:
+        """The ask to continue in private: with the order number when it is about an order."""
+        return _Piece(self.say("dm_order" if self.triage.needs_dm else "dm_general"), keep)
+
+
+_HOLDING = "holding reply: the knowledge base does not answer this"
+
+
 def _topic_terms(evidence: Evidence) -> frozenset[str]:
     """The question's words a sentence shares, leaving out figures."""
     return frozenset(t for t in evidence.covered | evidence.related if t.isalpha())
@@ -91,125 +111,143 @@ class OfflineDrafter:
         sources: Sequence[Source],
         instruction: str | None = None,
     ) -> Draft | None:
-        """Return a grounded reply, or None for spam and injection attempts."""
+        """Return a grounded reply, or None for spam and injection attempts.
+
+        Which reply a mention gets is decided in this order: a safety incident, a question the
+        knowledge base cannot answer (a holding reply), a press or legal finding (escalated),
+        then by intent. Each kind of reply is built by its own method from one `_Ask`."""
         if not triage.should_reply:
             return None
         seed = mention.id + (f"/{instruction}" if instruction else "")
         voice = self.phrases.voice(triage.language)  # the mention's language, or English
-        say = lambda slot: self.phrases.pick(voice, slot, seed)  # noqa: E731
         evidence = self.grounder.evidence(mention.text, sources, triage.language)
-        answerable = self.grounder.can_answer(mention.text, sources, triage.language)
-        evidence = self._usable(evidence, mention, triage)
-        brief = bool(instruction and re.search(r"short|brief|kort|kurz", instruction, re.I))
-        pieces: list[_Piece] = []
-        note = None
+        ask = _Ask(
+            mention,
+            triage,
+            sources,
+            self._usable(evidence, mention, triage),
+            self.grounder.can_answer(mention.text, sources, triage.language),
+            lambda slot: self.phrases.pick(voice, slot, seed),
+            bool(instruction and re.search(r"short|brief|kort|kurz", instruction, re.I)),
+        )
         flags = triage.flags
-
         if Flag.SAFETY in flags:
-            pieces.append(_Piece(say("safety_open"), 2, alt=say("safety_short")))
-            # What to do now comes from the passage that best matches the incident (its own
-            # section, not general advice that shares a word), then how to reach the brand.
-            actions = [e for e in evidence if _INSTRUCTION.search(e.sentence)]
-            top = sources[0] if sources else None
-            action = next((e for e in actions if e.source == top), actions[0] if actions else None)
-            contact = _contact(evidence, prefer=action.source.doc if action else None)
-            if action is not None and action is not contact:
-                pieces.append(_Piece(_standalone(action.sentence), 0, shorten=True))
-            elif action is None:
-                pieces.append(_Piece(say("safety_fallback"), 0))
-            if contact is not None:
-                pieces.append(_Piece(_contact_part(contact.sentence, action), 0, shorten=True))
-            else:
-                pieces.append(_Piece(say("dm_safety"), 0))
+            pieces, note = self._safety(ask), None
         elif Flag.OUT_OF_KB in flags:
-            pieces.append(_Piece(say("holding"), 0))
-            note = "holding reply: the knowledge base does not answer this"
+            pieces, note = [_Piece(ask.say("holding"), 0)], _HOLDING
         elif Flag.PRESS in flags:
-            pieces.append(_Piece(say("escalated"), 0))
+            pieces, note = [_Piece(ask.say("escalated"), 0)], None
         elif Flag.LEGAL in flags:
-            pieces.append(_Piece(say("complaint_open"), 0))
-            pieces.append(_Piece(say("dm_order" if triage.needs_dm else "dm_general"), 0))
+            pieces, note = [_Piece(ask.say("complaint_open"), 0), ask.dm(0)], None
         elif triage.intent is Intent.COMPLAINT:
-            pieces.append(_Piece(say("complaint_open"), 1, alt=say("complaint_short")))
-            # A complaint gets the policy line that bears on it, even when the complaint is not a
-            # question; a loosely related line is worse than none, hence the floors. A line the
-            # writer already quotes back at us ("'we reply within a day', they said") is no help.
-            # Nor is a product's spec line that shares only its name and price with the
-            # complaint: a reply to a problem cites what we do about it.
-            unquoted = [
-                e
-                for e in evidence
-                if not _quotes(mention.text, e.sentence) and not self.grounder.only_names(e)
-            ]
-            if self.grounder.unfamiliar(mention.text, triage.language):
-                unquoted = []  # about something the knowledge base does not cover
-            facts = select(unquoted, 1)
-            fact = None
-            route = self._complaints_route(mention, evidence)
-            # A problem posed as a question ("it stopped charging, is that still under
-            # warranty?") is answered like the question it asks.
-            answers = self._answers(mention, triage, sources, evidence, 1) if answerable else []
-            if "?" in mention.text and answers and route is None:
-                facts = answers
-            if route is not None:
-                facts = [route]
-            relevant = facts and self.grounder.topical(facts[0], triage.language != "en")
-            # A line of the kind the complaint implies ("still no refund": how long it takes)
-            # may share fewer of its words.
-            floor = 0.1 if facts and dict(facts[0].signals).get("fits", 0.0) > 0 else 0.15
-            if route is not None or (
-                relevant
-                and facts[0].coverage >= floor
-                and facts[0].similarity >= 0.2
-                and len(_topic_terms(facts[0])) >= _COMPLAINT_TOPIC
-            ):
-                fact = self._fact(_what_happens_next(facts[0], unquoted), say, keep=0)
-                pieces.append(fact)
-            # When the policy line itself says where to go, the DM ask is the part to let go.
-            dm_keep = 2 if fact is not None and _CONTACT.search(fact.text) else 0
-            pieces.append(_Piece(say("dm_order" if triage.needs_dm else "dm_general"), dm_keep))
+            pieces, note = self._complaint(ask), None
         elif triage.intent is Intent.QUESTION:
-            pieces.append(_Piece(say("question_open"), 3))
-            facts = self._answers(mention, triage, sources, evidence, 1 if brief else 2)
-            facts = facts if answerable else []
-            if not facts:
-                pieces = [_Piece(say("holding"), 0)]
-                note = "holding reply: the knowledge base does not answer this"
-            # Two questions need two answers; an extra sentence for one question is optional.
-            asked = len(subquestions(mention.text))
-            quoted: list[str] = []  # every sentence quoted, the answers and what they bring
-            for i, answer in enumerate(facts):
-                piece = self._fact(answer, say, keep=0 if i < asked else 2)
-                quoted.append(answer.sentence)
-                # "If I delete my account, do I lose my registration?": when the answer must
-                # be cut, keep the part about what is asked, not about the condition.
-                piece.focus = piece.focus - _condition_stems(mention.text) or piece.focus
-                pieces.append(piece)
-                instead = self._instead(answer, evidence, facts)
-                if instead is not None:
-                    pieces.append(self._fact(instead, say, keep=1))
-                    quoted.append(instead.sentence)
-            # A "no" anywhere in what is quoted takes the cheer out of the opener and closer.
-            if any(self.bad_news.search(sentence) for sentence in quoted):
-                pieces[0] = _Piece(say("question_open_plain"), 3)
-                closer = "closer_plain"
-            else:
-                closer = "closer"
-            if facts:
-                dm = triage.needs_dm
-                pieces.append(_Piece(say("dm_order") if dm else say(closer), 1 if dm else 3))
+            pieces, note = self._question(ask)
         elif triage.intent is Intent.PRAISE:
-            pieces.append(_Piece(say("praise"), 0))
-            pieces.append(_Piece(say("praise_follow"), 3))
+            pieces = [_Piece(ask.say("praise"), 0), _Piece(ask.say("praise_follow"), 3)]
+            note = None
         else:
-            pieces.append(_Piece(say("other"), 0))
+            pieces, note = [_Piece(ask.say("other"), 0)], None
 
-        if brief:
+        if ask.brief:
             pieces = [p for p in pieces if p.keep == 0] or pieces[:1]
         handle = RULES.handle(mention.network, mention.author)
         text = _fit(f"{handle} " if handle else "", _once(pieces))
         holding = note is not None
         return Draft(text, tuple(sources), self.origin, note=note, holding=holding)
+
+    def _safety(self, ask: _Ask) -> list[_Piece]:
+        """What to do now, from the passage that best matches the incident (its own section,
+        not general advice that shares a word), then how to reach the brand."""
+        say, evidence, sources = ask.say, ask.evidence, ask.sources
+        pieces = [_Piece(say("safety_open"), 2, alt=say("safety_short"))]
+        actions = [e for e in evidence if _INSTRUCTION.search(e.sentence)]
+        top = sources[0] if sources else None
+        action = next((e for e in actions if e.source == top), actions[0] if actions else None)
+        contact = _contact(evidence, prefer=action.source.doc if action else None)
+        if action is not None and action is not contact:
+            pieces.append(_Piece(_standalone(action.sentence), 0, shorten=True))
+        elif action is None:
+            pieces.append(_Piece(say("safety_fallback"), 0))
+        if contact is not None:
+            pieces.append(_Piece(_contact_part(contact.sentence, action), 0, shorten=True))
+        else:
+            pieces.append(_Piece(say("dm_safety"), 0))
+        return pieces
+
+    def _complaint(self, ask: _Ask) -> list[_Piece]:
+        """An apology, the policy line that bears on the complaint if one does, and the DM ask.
+
+        A loosely related line is worse than none, hence the floors. A line the writer already
+        quotes back at us ("'we reply within a day', they said") is no help. Nor is a product's
+        spec line that shares only its name and price with the complaint: a reply to a problem
+        cites what we do about it."""
+        mention, triage, evidence, say = ask.mention, ask.triage, ask.evidence, ask.say
+        pieces = [_Piece(say("complaint_open"), 1, alt=say("complaint_short"))]
+        unquoted = [
+            e
+            for e in evidence
+            if not _quotes(mention.text, e.sentence) and not self.grounder.only_names(e)
+        ]
+        if self.grounder.unfamiliar(mention.text, triage.language):
+            unquoted = []  # about something the knowledge base does not cover
+        facts = select(unquoted, 1)
+        fact = None
+        route = self._complaints_route(mention, evidence)
+        # A problem posed as a question ("it stopped charging, is that still under warranty?")
+        # is answered like the question it asks.
+        answers = self._answers(mention, triage, ask.sources, evidence, 1) if ask.answerable else []
+        if "?" in mention.text and answers and route is None:
+            facts = answers
+        if route is not None:
+            facts = [route]
+        relevant = facts and self.grounder.topical(facts[0], triage.language != "en")
+        # A line of the kind the complaint implies ("still no refund": how long it takes) may
+        # share fewer of its words.
+        floor = 0.1 if facts and dict(facts[0].signals).get("fits", 0.0) > 0 else 0.15
+        if route is not None or (
+            relevant
+            and facts[0].coverage >= floor
+            and facts[0].similarity >= 0.2
+            and len(_topic_terms(facts[0])) >= _COMPLAINT_TOPIC
+        ):
+            fact = self._fact(_what_happens_next(facts[0], unquoted), say, keep=0)
+            pieces.append(fact)
+        # When the policy line itself says where to go, the DM ask is the part to let go.
+        pieces.append(ask.dm(2 if fact is not None and _CONTACT.search(fact.text) else 0))
+        return pieces
+
+    def _question(self, ask: _Ask) -> tuple[list[_Piece], str | None]:
+        """The sentences that answer it (one per part of a two-part question), or a holding
+        reply when the knowledge base does not answer it."""
+        mention, triage, evidence, say = ask.mention, ask.triage, ask.evidence, ask.say
+        facts = self._answers(mention, triage, ask.sources, evidence, 1 if ask.brief else 2)
+        facts = facts if ask.answerable else []
+        if not facts:
+            return [_Piece(say("holding"), 0)], _HOLDING
+        pieces = [_Piece(say("question_open"), 3)]
+        # Two questions need two answers; an extra sentence for one question is optional.
+        asked = len(subquestions(mention.text))
+        quoted: list[str] = []  # every sentence quoted, the answers and what they bring
+        for i, answer in enumerate(facts):
+            piece = self._fact(answer, say, keep=0 if i < asked else 2)
+            quoted.append(answer.sentence)
+            # "If I delete my account, do I lose my registration?": when the answer must be
+            # cut, keep the part about what is asked, not about the condition.
+            piece.focus = piece.focus - _condition_stems(mention.text) or piece.focus
+            pieces.append(piece)
+            instead = self._instead(answer, evidence, facts)
+            if instead is not None:
+                pieces.append(self._fact(instead, say, keep=1))
+                quoted.append(instead.sentence)
+        # A "no" anywhere in what is quoted takes the cheer out of the opener and closer.
+        closer = "closer"
+        if any(self.bad_news.search(sentence) for sentence in quoted):
+            pieces[0] = _Piece(say("question_open_plain"), 3)
+            closer = "closer_plain"
+        dm = triage.needs_dm
+        pieces.append(_Piece(say("dm_order") if dm else say(closer), 1 if dm else 3))
+        return pieces, None
 
     def _complaints_route(self, mention: Mention, evidence: Sequence[Evidence]) -> Evidence | None:
         """For a complaint about how we handled the writer (a promise broken, nobody called

@@ -727,6 +727,8 @@ def test_a_reply_chain_of_handles_is_no_mass_ping(triager: RuleTriager) -> None:
         "THE NEW KETTLE IS SO GOOD 😭😭 no cap",
         "questo tostapane è una bomba 💣 pane perfetto",
         "dank jullie wel voor de snelle levering!",
+        "you nailed it with the new colours, no cap",
+        "der neue Mixer ist echt krass gut",
     ],
 )
 def test_slang_praise_and_cheering_emoji_are_praise(triager: RuleTriager, text: str) -> None:

@@ -17,6 +17,7 @@ raise a priority or block a reply, never lower or unblock what these rules found
 from __future__ import annotations
 
 import dataclasses
+import enum
 import re
 from collections.abc import Sequence
 
@@ -65,10 +66,16 @@ _TINY_ACCOUNT = 10  # followers below which an account adds to other spam signal
 _STRONG = 2.0
 
 
-class _Trouble:
+class _Trouble(enum.IntEnum):
     """How much of a problem a post carries, for the model's threshold (see `_with_model`)."""
 
-    NONE, SIGN, STORY = 0, 1, 2
+    NONE = 0  # nothing that went wrong: the model never makes it a complaint
+    SIGN = 1  # a negation, a figure, a negative word
+    STORY = 2  # waiting, being told, refused, the service desk
+
+
+# The model's complaint reading from which an unplaced post is a complaint, by its trouble.
+_UNPLACED = {_Trouble.SIGN: MODEL_COMPLAINT_UNPLACED, _Trouble.STORY: MODEL_COMPLAINT_STORY}
 
 
 class RuleTriager:
@@ -234,11 +241,7 @@ class RuleTriager:
             # keep the model from promoting a held mention to one that gets a draft.
             # It never moves what a person must see anyway (safety, legal, press).
             if suspicion < rules.injection.threshold / 4 and not reasons:
-                troubled = _Trouble.NONE
-                if rules.trouble_story.search(plain):
-                    troubled = _Trouble.STORY
-                elif raw_sentiment < 0 or rules.trouble.search(plain):
-                    troubled = _Trouble.SIGN
+                troubled = self._trouble(plain, raw_sentiment)
                 intent, learned = _with_model(intent, reading, praise_cue, troubled)
             # The model's polarity reads the whole post; the lexicon reads its words.
             raw_sentiment = 0.5 * raw_sentiment + 0.5 * reading.polarity
@@ -335,10 +338,10 @@ class RuleTriager:
         brand = self.brand
         if brand.lookalike_domains(mention.text) or brand.lookalike_domains(unmasked.plain):
             computed["lookalike_domain"] = weights.get("lookalike_domain", 0.0)
-        if self.brand.imitates_handle(mention.author):
+        if brand.imitates_handle(mention.author):
             computed["lookalike_author"] = weights.get("lookalike_author", 0.0)
-        pinged = [h for h in handles(mention.text) if h not in self.brand.handles]
-        if any(self.brand.imitates_handle(h) for h in pinged):
+        pinged = [h for h in handles(mention.text) if h not in brand.handles]
+        if any(brand.imitates_handle(h) for h in pinged):
             computed["lookalike_author"] = weights.get("lookalike_author", 0.0)
         if len(pinged) >= _MASS_PING:
             computed["mass_ping"] = weights.get("mass_ping", 0.0)
@@ -385,6 +388,14 @@ class RuleTriager:
             return False
         return bool(self.rules.spam_report.search(plain)) and self.is_question(mention.text)
 
+    def _trouble(self, plain: str, sentiment: float) -> _Trouble:
+        """Return how much of a problem `plain` tells (see `[trouble]` in the rules)."""
+        if self.rules.trouble_story.search(plain):
+            return _Trouble.STORY
+        if sentiment < 0 or self.rules.trouble.search(plain):
+            return _Trouble.SIGN
+        return _Trouble.NONE
+
     def _doubted(self, plain: str) -> bool:
         """Return whether something takes the praise back: a contrast not followed by more praise.
 
@@ -415,7 +426,7 @@ class RuleTriager:
 
 
 def _with_model(
-    intent: Intent, reading: Reading, praise_cue: bool, troubled: int
+    intent: Intent, reading: Reading, praise_cue: bool, troubled: _Trouble
 ) -> tuple[Intent, str]:
     """Combine the rules' intent with the model's reading; return the intent and why it moved.
 
@@ -429,12 +440,8 @@ def _with_model(
     neither, never. Thresholds: see the README's "Triage model" section.
     """
     p = reading.intent
-    unplaced = {
-        _Trouble.NONE: 2.0,
-        _Trouble.SIGN: MODEL_COMPLAINT_UNPLACED,
-        _Trouble.STORY: MODEL_COMPLAINT_STORY,
-    }[troubled]
-    if intent is Intent.OTHER and p["complaint"] >= unplaced:
+    unplaced = _UNPLACED.get(troubled)
+    if intent is Intent.OTHER and unplaced is not None and p["complaint"] >= unplaced:
         return Intent.COMPLAINT, f"reads as a problem report (model {p['complaint']:.2f})"
     if intent is Intent.QUESTION and p["complaint"] >= MODEL_COMPLAINT_QUESTION:
         return Intent.COMPLAINT, f"a problem posed as a question (model {p['complaint']:.2f})"

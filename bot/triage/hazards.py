@@ -9,8 +9,9 @@ together with an event (a part came loose, it sparked, it started by itself) is 
 The warning sentences themselves are kept too. A writer who describes on their own product the
 symptom a warning describes ("the lever goes all the way to the handlebar", "a crack near the
 weld") reports what the brand itself says is a reason to stop: that is an incident even without
-an event word. It takes two of the warning's words, one of them a word the knowledge base uses
-only in warnings (a symptom such as "spongy" or "weld", not a part such as "battery").
+an event word. It takes two of the warning's words, no everyday ones ("leave", "charge"), one of
+them a word the knowledge base uses only in warnings (a symptom such as "spongy" or "weld", not a
+part such as "battery").
 """
 
 from __future__ import annotations
@@ -135,13 +136,13 @@ class HazardLexicon:
         best: set[str] = set()
         for warning in self.warnings:
             # Everyday words ("go", "leave", "charge") shared with a warning tell nothing.
-            shared = {t for t in said & warning if self._rarity(t) < _EVERYDAY}
-            telling = {t for t in shared & self.symptoms if self._rarity(t) < _SYMPTOM_WORD}
+            shared = {t for t in said & warning if self._commonness(t) < _EVERYDAY}
+            telling = {t for t in shared & self.symptoms if self._commonness(t) < _SYMPTOM_WORD}
             if len(shared) >= _SHARED and telling and len(shared) > len(best):
                 best = shared
         return sorted(best)
 
-    def _rarity(self, term: str) -> float:
+    def _commonness(self, term: str) -> float:
         return self.commonness.get(term, 0.0)
 
     def named_in(self, text: str) -> list[str]:

@@ -394,6 +394,8 @@ def test_one_offer_and_a_way_to_reach_the_seller_is_spam(triager: RuleTriager, t
         "ho investito 100€ e ora ne ho 4000€, scrivimi su t.me/soldi_veloci",
         "Abnehmen ohne Sport mit diesen Kapseln 💊 Link im Profil",
         "découvrez ma boutique de bougies, -15% avec le code BOUGIE15, lien dans ma bio",
+        "Snelle lening tot €5.000 zonder BKR-toets, app ons nu!",
+        "lost 9kg with these detox tea bags, doctors hate it! shop.example/slim",
         # Strangers tagged with a prize.
         "@brand @a1 @b2 @c3 @d4 @e5 @f6 gana un iPhone gratis, sígueme!!",
     ],
@@ -647,6 +649,10 @@ def test_customers_asking_about_rules_and_replies_are_answered(
         # A brake that did not hold; a part that let go while in use.
         "il freno del passeggino non tiene in discesa",
         "der Gurt ist während der Fahrt aufgegangen, hat sich einfach gelöst",
+        # Scalding steam, a part that cut or tore, while the writer was using it.
+        "beim Öffnen kam heißer Dampf raus, meine Hand ist rot",
+        "il coperchio si è staccato mentre frullavo e mi ha tagliato un dito",
+        "the lid popped open while I was pouring and I got scalded by the steam",
     ],
 )
 def test_harm_any_product_can_do_is_an_incident_in_every_language(
@@ -662,6 +668,8 @@ def test_harm_any_product_can_do_is_an_incident_in_every_language(
         "what should I do if my kettle ever overheats?",
         "que dois-je faire si le frein ne tient pas un jour ?",
         "our canoe tipped over and my bag went in",
+        # A word that only contains an English hazard word ("scaldare" is to warm, in Italian).
+        "lo scaldavivande lampeggia con un codice, cosa devo fare?",
     ],
 )
 def test_what_may_happen_is_asked_about_not_reported(triager: RuleTriager, text: str) -> None:

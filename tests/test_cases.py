@@ -7,7 +7,6 @@ The texts are the tests' own: an invented outage of the sample brand's app and c
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 import time
 import urllib.request
@@ -22,20 +21,18 @@ from bot import container
 from bot.cases.similarity import report, same_problem
 from bot.domain import Mention, Status
 from bot.jsonl import read_lines
-from bot.publishers import OutboxPublisher
 from bot.rules import load_rules
 from bot.settings import load_settings
 from bot.slack import ids
 from bot.store import Store
 from bot.store.cases import CaseStore
-from bot.web import create_wsgi
-from bot.webhook import MentionWebhook, signature
-from tests.conftest import SAMPLE_KB
-from tests.slack_http import SlackSender, WsgiServer, block_action, view_submission
+from bot.webhook import signature
+from tests.slack_env import SIGNING_SECRET, review_settings, serve_review
+from tests.slack_http import SlackSender, block_action, view_submission
 from tests.slack_stub import SlackStub, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET = "test-signing-secret"
+SECRET = SIGNING_SECRET
 HOOK_SECRET = "a-long-random-webhook-secret"
 APPROVER = "UAPPROVER"
 
@@ -103,29 +100,14 @@ class Env:
 
 def make_env(tmp_path: Path, embedder, **extra) -> Env:
     extra.setdefault("spike_min", 1000)  # spikes have their own test
-    kb = tmp_path / "kb"
-    shutil.copytree(SAMPLE_KB, kb)
     stub = SlackStub()
-    settings = load_settings(
-        knowledge_dir=kb,
-        data_dir=tmp_path / "data",
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=SECRET,
-        slack_review_channel="CREVIEW",
-        slack_expert_channel="CEXPERT",
-        slack_approvers=APPROVER,
-        slack_oncall_group="SONCALL",
-        slack_api_url=stub.url,
-        webhook_secret=HOOK_SECRET,
-        **extra,
+    settings = review_settings(tmp_path, stub.url, APPROVER, webhook_secret=HOOK_SECRET, **extra)
+    served = serve_review(settings, embedder, webhook_secret=HOOK_SECRET)
+    url = served.server.url
+    env = Env(
+        stub, served.store, served.parts, SlackSender(url, SECRET), url + "/mentions", served.outbox
     )
-    core = container.build_core(settings, embedder=embedder)
-    store = container.build_store(settings)
-    outbox = tmp_path / "data" / "outbox.jsonl"
-    parts = container.build_slack(core, store, socket_mode=False, publisher=OutboxPublisher(outbox))
-    server = WsgiServer(create_wsgi(parts.app, MentionWebhook(store, HOOK_SECRET)))
-    env = Env(stub, store, parts, SlackSender(server.url, SECRET), server.url + "/mentions", outbox)
-    env._server = server  # type: ignore[attr-defined]
+    env._server = served.server  # type: ignore[attr-defined]
     return env
 
 

@@ -5,7 +5,6 @@ assertions on the calls the stub received and on the store."""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,21 +16,18 @@ from bot import container
 from bot.domain import Mention, Status
 from bot.publishers import OutboxPublisher
 from bot.review import PostResult, PublishError
-from bot.settings import load_settings
 from bot.slack import ids
 from bot.store import Store
-from bot.web import create_wsgi
-from tests.conftest import SAMPLE_KB
+from tests.slack_env import SIGNING_SECRET, review_settings, serve_review
 from tests.slack_http import (
     SlackSender,
-    WsgiServer,
     block_action,
     event_envelope,
     view_submission,
 )
 from tests.slack_stub import SlackStub, wait_until
 
-SECRET = "test-signing-secret"
+SECRET = SIGNING_SECRET
 APPROVER, OUTSIDER, EXPERT = "UAPPROVER", "UOUTSIDER", "UEXPERT"
 
 
@@ -78,31 +74,13 @@ class FlakyPublisher(OutboxPublisher):
 
 
 def make_env(tmp_path: Path, embedder, publisher=None, **extra_settings) -> Env:
-    kb = tmp_path / "kb"
-    shutil.copytree(SAMPLE_KB, kb)
     stub = SlackStub()
     stub.group_members["SAPPROVERS"] = ["UGROUPIE"]
-    settings = load_settings(
-        knowledge_dir=kb,
-        data_dir=tmp_path / "data",
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=SECRET,
-        slack_review_channel="CREVIEW",
-        slack_expert_channel="CEXPERT",
-        slack_approvers=f"{APPROVER},SAPPROVERS",
-        slack_oncall_group="SONCALL",
-        slack_api_url=stub.url,
-        **extra_settings,
-    )
-    core = container.build_core(settings, embedder=embedder)
-    store = container.build_store(settings)
-    outbox = tmp_path / "data" / "outbox.jsonl"
-    parts = container.build_slack(
-        core, store, socket_mode=False, publisher=publisher or OutboxPublisher(outbox)
-    )
-    server = WsgiServer(create_wsgi(parts.app))
-    env = Env(stub, store, parts, SlackSender(server.url, SECRET), outbox, core)
-    env._server = server  # type: ignore[attr-defined]
+    settings = review_settings(tmp_path, stub.url, f"{APPROVER},SAPPROVERS", **extra_settings)
+    served = serve_review(settings, embedder, publisher)
+    send = SlackSender(served.server.url, SECRET)
+    env = Env(stub, served.store, served.parts, send, served.outbox, served.core)
+    env._server = served.server  # type: ignore[attr-defined]
     return env
 
 

@@ -28,7 +28,7 @@ from bot.store import Store
 from bot.store.cases import CaseStore
 from bot.webhook import signature
 from tests.slack_env import SIGNING_SECRET, review_settings, serve_review
-from tests.slack_http import SlackSender, block_action, view_submission
+from tests.slack_http import SlackSender, WsgiServer, block_action, view_submission
 from tests.slack_stub import SlackStub, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +68,13 @@ class Env:
     send: SlackSender
     hook: str
     outbox: Path
+    server: WsgiServer | None = None  # the HTTP server the app is served on
+
+    def close(self) -> None:
+        """Stop the app's HTTP server and the Slack stub."""
+        if self.server is not None:
+            self.server.close()
+        self.stub.close()
 
     def webhook(self, *items: dict) -> dict:
         body = json.dumps(list(items)).encode()
@@ -107,7 +114,7 @@ def make_env(tmp_path: Path, embedder, **extra) -> Env:
     env = Env(
         stub, served.store, served.parts, SlackSender(url, SECRET), url + "/mentions", served.outbox
     )
-    env._server = served.server  # type: ignore[attr-defined]
+    env.server = served.server
     return env
 
 
@@ -115,8 +122,7 @@ def make_env(tmp_path: Path, embedder, **extra) -> Env:
 def env(tmp_path: Path, embedder):
     env = make_env(tmp_path, embedder)
     yield env
-    env._server.close()  # type: ignore[attr-defined]
-    env.stub.close()
+    env.close()
 
 
 def outage(count: int = 12, start: int = 0) -> list[dict]:
@@ -324,8 +330,7 @@ def test_a_spike_gives_exactly_one_alert_with_two_workers_then_back_to_normal(
         replies = [c for c in env.stub.of("chat.postMessage") if c.params.get("thread_ts")]
         assert len(replies) == 1 and "Back to normal" in replies[0].params["text"]
     finally:
-        env._server.close()  # type: ignore[attr-defined]
-        env.stub.close()
+        env.close()
 
 
 def alerts_in(env: Env) -> list:

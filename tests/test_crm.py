@@ -85,8 +85,7 @@ def env(tmp_path: Path, embedder, crm: CrmReceiver):
         tmp_path, embedder, crm_webhook_url=crm.url, crm_webhook_secret=CRM_SECRET, spike_min=2
     )
     yield env
-    env._server.close()  # type: ignore[attr-defined]
-    env.stub.close()
+    env.close()
 
 
 def deliver(
@@ -187,8 +186,7 @@ def test_an_event_the_crm_refuses_for_good_is_kept_and_shown(tmp_path: Path, emb
         backlog = sender.outbox.backlog()
         assert backlog.failed == 1 and "refused by the CRM" in backlog.line(datetime.now(UTC))
     finally:
-        env._server.close()  # type: ignore[attr-defined]
-        env.stub.close()
+        env.close()
         refusing.close()
 
 

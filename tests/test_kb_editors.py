@@ -42,8 +42,7 @@ def make(tmp_path: Path, embedder) -> Iterator[Callable[..., Env]]:
 
     yield build
     for env in made:
-        env._server.close()  # type: ignore[attr-defined]
-        env.stub.close()
+        env.close()
 
 
 def expert_answered(env: Env) -> tuple[int, str]:

@@ -21,6 +21,7 @@ from bot.store import Store
 from tests.slack_env import SIGNING_SECRET, review_settings, serve_review
 from tests.slack_http import (
     SlackSender,
+    WsgiServer,
     block_action,
     event_envelope,
     view_submission,
@@ -39,6 +40,13 @@ class Env:
     send: SlackSender
     outbox: Path
     core: container.Core
+    server: WsgiServer | None = None  # the HTTP server the app is served on
+
+    def close(self) -> None:
+        """Stop the app's HTTP server and the Slack stub."""
+        if self.server is not None:
+            self.server.close()
+        self.stub.close()
 
     def ingest(self, text: str, author: str = "ann", followers: int = 120, mid: str = "m1") -> int:
         [(_, row)] = self.store.add_mentions(
@@ -80,7 +88,7 @@ def make_env(tmp_path: Path, embedder, publisher=None, **extra_settings) -> Env:
     served = serve_review(settings, embedder, publisher)
     send = SlackSender(served.server.url, SECRET)
     env = Env(stub, served.store, served.parts, send, served.outbox, served.core)
-    env._server = served.server  # type: ignore[attr-defined]
+    env.server = served.server
     return env
 
 
@@ -88,8 +96,7 @@ def make_env(tmp_path: Path, embedder, publisher=None, **extra_settings) -> Env:
 def env(tmp_path: Path, embedder):
     env = make_env(tmp_path, embedder)
     yield env
-    env._server.close()  # type: ignore[attr-defined]
-    env.stub.close()
+    env.close()
 
 
 def test_a_new_mention_gets_one_escaped_card(env: Env) -> None:
@@ -361,8 +368,7 @@ def test_a_failed_post_shows_the_error_and_can_be_retried(tmp_path: Path, embedd
         wait_until(lambda: env.status(row) is Status.POSTED, what="posted")
         assert len(env.outbox_lines()) == 1
     finally:
-        env._server.close()  # type: ignore[attr-defined]
-        env.stub.close()
+        env.close()
 
 
 def test_urgent_mentions_notify_the_oncall_group(env: Env) -> None:
@@ -399,8 +405,7 @@ def test_the_whole_flow_through_the_language_model(tmp_path: Path, embedder) -> 
         assert env.outbox_lines()[0]["text"] == "@ann You have 30 days to return it."
         assert env.store.llm_spend(env.store.get(row).received_at)[0] == 1
     finally:
-        env._server.close()  # type: ignore[attr-defined]
-        env.stub.close()
+        env.close()
         model.close()
 
 
@@ -423,6 +428,5 @@ def test_mentions_status_shows_x_rate_limits(tmp_path: Path, embedder) -> None:
         [answer] = env.stub.wait_for("response_url")
         assert "X: rate-limited until" in answer.params["text"]
     finally:
-        env._server.close()  # type: ignore[attr-defined]
-        env.stub.close()
+        env.close()
         x.close()

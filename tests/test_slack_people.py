@@ -20,8 +20,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def env(tmp_path: Path, embedder):
     env = make_env(tmp_path, embedder)
     yield env
-    env._server.close()  # type: ignore[attr-defined]
-    env.stub.close()
+    env.close()
 
 
 def command(env: Env, text: str, channel: str = "CREVIEW") -> tuple[int, str, float]:

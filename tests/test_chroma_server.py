@@ -223,5 +223,4 @@ def test_an_answer_saved_through_the_web_process_reaches_a_worker_elsewhere(
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=30)
         web.core.stop_watching()
-        web._server.close()  # type: ignore[attr-defined]
-        web.stub.close()
+        web.close()

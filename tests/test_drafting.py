@@ -310,6 +310,17 @@ def test_the_sentence_after_an_answer_comes_with_it_when_it_gives_the_figure() -
     assert "Shipping" not in _with_next(other)
 
 
+def test_a_sentence_is_never_quoted_twice_when_the_next_one_leans_on_it() -> None:
+    # "It ..." leans on the sentence before, so the passage lists the pair joined as well as
+    # the first alone; the first quoted with its next must not repeat itself.
+    passage = "Late returns cost a fee. It is charged per day. Lockers are on the ground floor."
+    src = Source(doc="rules", kind=SourceKind.POLICY, ref="Fees", text=passage, score=1.0)
+    first = Evidence("Late returns cost a fee.", src, 0.5, 0.5, 0.5, frozenset({"fee"}))
+    quoted = _with_next(first)
+    assert quoted.count("Late returns cost a fee.") == 1
+    assert quoted == "Late returns cost a fee. It is charged per day."
+
+
 def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
     answer = "A" * 150 + ", and " + "b" * 130 + "."  # too long with the opener and closer
     pieces = [

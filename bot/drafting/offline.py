@@ -381,12 +381,18 @@ def _what_happens_next(fact: Evidence, ranked: Sequence[Evidence]) -> Evidence:
 
 
 def _next_sentence(evidence: Evidence) -> str | None:
-    """The sentence after `evidence`'s in its passage, if any."""
+    """The sentence after `evidence`'s in its passage, if any. A sentence that leans on this
+    one is listed joined to it ("A. After that, B."): then what follows is the rest of the join."""
     following = passage_sentences(evidence.source.text)
     if evidence.sentence not in following:
         return None
     at = following.index(evidence.sentence) + 1
-    return following[at] if at < len(following) else None
+    if at >= len(following):
+        return None
+    nxt = following[at]
+    if nxt.startswith(evidence.sentence):
+        return nxt[len(evidence.sentence) :].strip() or None
+    return nxt
 
 
 def _list_lead(sentence: str) -> str | None:

@@ -49,6 +49,8 @@ eval: $(STAMP)
 		tests/fixtures/adversarial_third/mentions.jsonl --knowledge tests/fixtures/adversarial_third/knowledge
 	BOT_BRAND_NAME=Nookaro BOT_BRAND_HANDLE=nookaro $(BIN)/bot triage-eval --no-real \
 		tests/fixtures/adversarial_fourth/mentions.jsonl --knowledge tests/fixtures/adversarial_fourth/knowledge
+	BOT_BRAND_NAME=Kelvora BOT_BRAND_HANDLE=kelvora $(BIN)/bot triage-eval --no-real \
+		tests/fixtures/adversarial_fifth/mentions.jsonl --knowledge tests/fixtures/adversarial_fifth/knowledge
 	$(BIN)/bot eval --knowledge knowledge --input samples/labelled.jsonl --off-topic ../shared/real
 	$(BIN)/bot eval --knowledge tests/fixtures/kb_other --input tests/fixtures/kb_other_labelled.jsonl \
 		--brand Brewline --handle brewline --data-dir .bot-data/eval-brewline
@@ -68,6 +70,10 @@ eval: $(STAMP)
 		--brand "Brevaan Fietswerk" --handle brevaan --data-dir .bot-data/eval-brevaan
 	$(BIN)/bot eval --knowledge tests/fixtures/kb_tenth --input tests/fixtures/kb_tenth_labelled.jsonl \
 		--brand Lumkaar --handle lumkaar --data-dir .bot-data/eval-lumkaar
+	$(BIN)/bot eval --knowledge tests/fixtures/kb_eleventh --input tests/fixtures/kb_eleventh_labelled.jsonl \
+		--brand Snuffora --handle snuffora --data-dir .bot-data/eval-snuffora
+	$(BIN)/bot eval --knowledge tests/fixtures/kb_twelfth --input tests/fixtures/kb_twelfth_labelled.jsonl \
+		--brand Halmstrek --handle halmstrek --data-dir .bot-data/eval-halmstrek
 
 clean:
 	rm -rf $(VENV) .bot-data

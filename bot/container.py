@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.drafting.gate import AnswerGate
 from bot.drafting.grounding import Grounder
 from bot.drafting.guards import GuardRules
 from bot.drafting.kinds import load_answer_kinds
@@ -240,7 +241,10 @@ def build_core(
     rules = triager.rules
     phrases = load_phrases(prompts / "replies.toml", settings.brand_name)
     bad_news = load_bad_news(prompts / "bad_news.toml")
-    drafter = OfflineDrafter(grounder, phrases, alarming=rules.safety_incident, bad_news=bad_news)
+    gate = AnswerGate.load(prompts / "answer_gate.toml")
+    drafter = OfflineDrafter(
+        grounder, phrases, alarming=rules.safety_incident, bad_news=bad_news, gate=gate
+    )
     if settings.llm_configured and not offline:
         pipeline = _llm_pipeline(settings, triager, retriever, grounder, drafter)
     else:

@@ -426,7 +426,16 @@ def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
     ],
 )
 def test_a_question_gets_the_sentence_that_answers_it(core, text, present, absent) -> None:
-    assert_says(run(core, text), present, absent)
+    """The sentence chosen is the answer, whether it is drafted or, when the answer gate doubts
+    it (a yes/no question that shares few words with its answer), shown to the reviewer as the
+    closest line beside a holding reply."""
+    outcome = run(core, text)
+    note = outcome.draft.note or "" if outcome.draft else ""
+    if outcome.draft is not None and outcome.draft.holding and "closest line" in note:
+        assert all(part in note for part in present), note
+        assert absent is None or absent not in note
+        return
+    assert_says(outcome, present, absent)
 
 
 def test_a_question_whether_there_is_one_wants_a_sentence_that_says_whether(core) -> None:

@@ -792,3 +792,32 @@ def test_everyday_words_shared_with_a_warning_are_no_symptom() -> None:
     # "cracked" and "casing" do.
     hurt = triager.assess(Mention(id="h", text="my charger casing is cracked, is that normal?"))
     assert Flag.SAFETY in hurt.flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the strap of the carrier gave way and my toddler slid out onto the pavement",
+        "our 8 months old nearly fell out of the high chair when the tray clip popped",
+        "mi hijo se cayó de la silla cuando se soltó el cierre",
+        "onze zoon viel eruit toen de beugel losschoot",
+        "the magnet on the toy is missing and my 10 months old was chewing on it",
+        "just saw the recall notice for the lamp I have in the nursery, what do I do?",
+    ],
+    ids=["slid-out", "nearly-fell-out", "es-fell", "nl-fell", "small-part", "saw-recall"],
+)
+def test_harm_or_near_harm_to_a_child_is_an_incident(triager: RuleTriager, text: str) -> None:
+    t = assess(triager, text)
+    assert Flag.SAFETY in t.flags and t.priority is Priority.URGENT and t.escalate
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my daughter fell asleep in the pram within two minutes, bliss",
+        "my son fell in love with the green one, do you still have it in stock?",
+        "where can I check whether my lamp is part of the recall?",
+    ],
+)
+def test_a_child_falling_asleep_or_in_love_is_no_incident(triager: RuleTriager, text: str) -> None:
+    assert Flag.SAFETY not in assess(triager, text).flags

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.domain import Draft, Flag, Intent, Mention, Source, SourceKind, Triage
+from bot.drafting.gate import AnswerGate, features
 from bot.drafting.grounding import (
     Evidence,
     Grounder,
@@ -57,6 +58,8 @@ class _Ask:
 
 
 _HOLDING = "holding reply: the knowledge base does not answer this"
+_UNSURE = "holding reply: the best knowledge-base line may not answer this"
+_NOTE_QUOTE = 110  # characters of the closest line the card note shows the reviewer
 
 
 def _topic_terms(evidence: Evidence) -> frozenset[str]:
@@ -96,9 +99,12 @@ class OfflineDrafter:
         phrases: Phrases,
         alarming: PatternSet | None = None,
         bad_news: PatternSet | None = None,
+        gate: AnswerGate | None = None,
     ) -> None:
         self.grounder = grounder
         self.phrases = phrases
+        # Whether the sentences chosen for a question answer it, or only share its words.
+        self.gate = gate
         # An answer that says no gets a plain opener and closer, never "Great question!".
         self.bad_news = bad_news or PatternSet([])
         # Emergency wording ("if there is fire, call 112"): quoted only to a safety mention.
@@ -225,9 +231,12 @@ class OfflineDrafter:
         facts = facts if ask.answerable else []
         if not facts:
             return [_Piece(say("holding"), 0)], _HOLDING
+        asked = len(subquestions(mention.text))
+        if not self._confident(ask, facts, asked):
+            closest = " ".join(f"“{truncate(f.sentence, _NOTE_QUOTE)}”" for f in facts)
+            return [_Piece(say("holding"), 0)], f"{_UNSURE} (closest line: {closest})"
         pieces = [_Piece(say("question_open"), 3)]
         # Two questions need two answers; an extra sentence for one question is optional.
-        asked = len(subquestions(mention.text))
         quoted: list[str] = []  # every sentence quoted, the answers and what they bring
         for i, answer in enumerate(facts):
             piece = self._fact(answer, say, keep=0 if i < asked else 2)
@@ -248,6 +257,18 @@ class OfflineDrafter:
         dm = triage.needs_dm
         pieces.append(_Piece(say("dm_order") if dm else say(closer), 1 if dm else 3))
         return pieces, None
+
+    def _confident(self, ask: _Ask, facts: Sequence[Evidence], asked: int) -> bool:
+        """Whether the answer gate trusts the chosen sentences to answer the question. A
+        two-part question is not its to judge: each part was already checked on its own."""
+        if self.gate is None or asked > 1:
+            return True
+        text, language = ask.mention.text, ask.triage.language
+        grounder = self.grounder
+        unknown = grounder.unknown_share(grounder.terms(text, language))
+        answerability = grounder.answerability(text, ask.evidence, language)
+        values = features(facts, ask.evidence, unknown, answerability)
+        return self.gate.passes(values)
 
     def _complaints_route(self, mention: Mention, evidence: Sequence[Evidence]) -> Evidence | None:
         """For a complaint about how we handled the writer (a promise broken, nobody called

@@ -821,3 +821,23 @@ def test_harm_or_near_harm_to_a_child_is_an_incident(triager: RuleTriager, text:
 )
 def test_a_child_falling_asleep_or_in_love_is_no_incident(triager: RuleTriager, text: str) -> None:
     assert Flag.SAFETY not in assess(triager, text).flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vous êtes incompétents, une marque pareille devrait avoir honte",
+        "ihr seid die größten Abzocker überhaupt, schämt euch",
+        "a lamp for people with more money than sense 👏",
+        "hey Sam from support, found your Instagram 😘 maybe find a job you can do",
+    ],
+    ids=["fr-incompetent", "de-you-are-crooks", "money-than-sense", "staff-looked-up"],
+)
+def test_an_insult_with_no_problem_named_is_abuse(triager: RuleTriager, text: str) -> None:
+    t = assess(triager, text)
+    assert t.intent is Intent.ABUSE, t.rationale
+
+
+def test_an_insult_with_a_problem_named_stays_a_complaint(triager: RuleTriager) -> None:
+    t = assess(triager, "you are incompetent, my refund for order 4417 never arrived")
+    assert t.intent is Intent.COMPLAINT

@@ -20,6 +20,7 @@ brands (Snuffora, Halmstrek and later ones) stay out so that their first runs re
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import tempfile
@@ -33,11 +34,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import container  # noqa: E402
+from labelled import brand_engine, logistic_fit  # noqa: E402
+
 from bot.drafting.gate import FEATURES, AnswerGate  # noqa: E402
 from bot.evaluation import _norm, quotes_knowledge  # noqa: E402
-from bot.jsonl import LineError, read_lines  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
 
 # (knowledge, labels, brand, handle): the sets tuned on, as the Makefile's eval runs them.
 BRANDS = [
@@ -81,16 +81,8 @@ def collect(data_root: Path) -> list[Example]:
     recorder = _Recorder((0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0, 0.0)
     examples = []
     for kb, labels, brand, handle in BRANDS:
-        settings = load_settings(
-            knowledge_dir=ROOT / kb,
-            data_dir=data_root / brand,
-            brand_name=brand,
-            brand_handle=handle,
-        )
-        core = container.build_core(settings, None, offline=True)
+        core, lines = brand_engine(data_root / brand, kb, labels, brand, handle)
         core.drafter.gate = recorder
-        with (ROOT / labels).open(encoding="utf-8") as stream:
-            lines = [x for x in read_lines(stream) if not isinstance(x, LineError)]
         for line in lines:
             expect = line.raw.get("expect", {})
             if not (expect.get("facts") or expect.get("out_of_kb")):
@@ -112,23 +104,14 @@ def collect(data_root: Path) -> list[Example]:
     return examples
 
 
-def fit(examples: list[Example], l2: float = 0.01) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Projected full-batch gradient descent from zeros (deterministic): mean, scale, weights
-    and bias."""
-    xs = np.asarray([e.x for e in examples], dtype=np.float64)
-    ys = np.asarray([e.right for e in examples], dtype=np.float64)
-    mean, scale = xs.mean(axis=0), xs.std(axis=0) + 1e-6
-    z = np.hstack([(xs - mean) / scale, np.ones((len(xs), 1))])
-    w = np.zeros(z.shape[1])
+def fit(examples: list[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, scale, weights and bias over the examples (deterministic)."""
     # More of a good signal never lowers the gate's trust, more unknown words never raise it:
     # the signals overlap (score is made of coverage and similarity), and without this the fit
     # gives one of a pair a negative weight that no brand's reviewer could make sense of.
     sign = np.asarray([-1.0 if f == "unknown" else 1.0 for f in FEATURES])
-    for _ in range(3000):
-        p = 1.0 / (1.0 + np.exp(-(z @ w)))
-        w -= 0.5 * (z.T @ (p - ys) / len(z) + l2 * np.r_[w[:-1], 0.0])
-        w[:-1] = sign * np.maximum(sign * w[:-1], 0.0)
-    return mean, scale, w
+    x, y = [e.x for e in examples], [e.right for e in examples]
+    return logistic_fit(x, y, steps=3000, eps=1e-6, sign=sign)
 
 
 def _gate(model: tuple[np.ndarray, np.ndarray, np.ndarray], threshold: float) -> AnswerGate:
@@ -180,7 +163,7 @@ def write(path: Path, model: tuple[np.ndarray, np.ndarray, np.ndarray], tau: flo
         "# The threshold is the cheapest leave-one-brand-out when a wrong draft costs as\n"
         "# much as a right one held; the script prints what each threshold keeps and holds.\n"
         f"threshold = {tau:.2f}\n\n[model]\n"
-        f"features = [{', '.join(f'{f!r}'.replace(chr(39), chr(34)) for f in FEATURES)}]\n"
+        f"features = {json.dumps(list(FEATURES))}\n"
         f"mean = {row(mean)}\nscale = {row(scale)}\nweights = {row(w[:-1])}\nbias = {w[-1]:.6f}\n",
         encoding="utf-8",
     )

@@ -32,12 +32,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import container  # noqa: E402
+from labelled import brand_engine, logistic_fit  # noqa: E402
+
 from bot.domain import Flag  # noqa: E402
 from bot.drafting.offline import _with_next  # noqa: E402
 from bot.evaluation import _norm  # noqa: E402
-from bot.jsonl import LineError, read_lines  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
 
 # (name, knowledge, labels, brand, handle): the tuned-on sets. New blind brands stay out.
 BRANDS = [
@@ -95,32 +94,15 @@ class Logistic:
         return float(1.0 / (1.0 + np.exp(-z)))
 
 
-def fit(x: list[list[float]], y: list[bool], l2: float = 0.01) -> Logistic:
-    """Full-batch gradient descent from zeros: deterministic."""
-    xs = np.asarray(x, dtype=np.float64)
-    ys = np.asarray(y, dtype=np.float64)
-    mean, scale = xs.mean(axis=0), xs.std(axis=0) + 1e-9
-    z = np.hstack([(xs - mean) / scale, np.ones((len(xs), 1))])
-    w = np.zeros(z.shape[1])
-    for _ in range(2000):
-        p = 1.0 / (1.0 + np.exp(-(z @ w)))
-        w -= 0.5 * (z.T @ (p - ys) / len(z) + l2 * np.r_[w[:-1], 0.0])
-    return Logistic(mean, scale, w)
+def fit(x: list[list[float]], y: list[bool]) -> Logistic:
+    return Logistic(*logistic_fit(x, y))
 
 
 def collect(data_root: Path) -> list[dict]:
     """One row per labelled question: its brand, whether it is out of KB, and its candidates."""
     rows = []
     for name, kb, labels, brand, handle in BRANDS:
-        settings = load_settings(
-            knowledge_dir=ROOT / kb,
-            data_dir=data_root / name,
-            brand_name=brand,
-            brand_handle=handle,
-        )
-        core = container.build_core(settings, None, offline=True)
-        with (ROOT / labels).open(encoding="utf-8") as handle_:
-            lines = [x for x in read_lines(handle_) if not isinstance(x, LineError)]
+        core, lines = brand_engine(data_root / name, kb, labels, brand, handle)
         outcomes = core.pipeline.process_many([line.mention for line in lines])
         for outcome, line in zip(outcomes, lines, strict=True):
             expect = line.raw.get("expect", {})

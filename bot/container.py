@@ -41,6 +41,7 @@ from bot.store import MentionRecord, Store, make_engine
 from bot.store.knowledge import KnowledgeEntries
 from bot.triage import BrandIdentity, HazardLexicon, RuleTriager
 from bot.triage.model import IntentModel
+from bot.triage.vocabulary import BrandVocabulary
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -203,6 +204,7 @@ def build_triager(settings: Settings, embedder: Embedder | None = None) -> RuleT
     files, so triage needs no index (`bot triage-eval` runs without one).
     """
     rules = load_rules(settings.prompts_path / "triage_rules.toml")
+    glossary = Glossary.load(settings.prompts_path / "glossary.toml")
     stop_words = frozenset().union(*rules.stop_words.values())
     knowledge = settings.knowledge_dir
     languages = LanguageDetector()
@@ -214,6 +216,13 @@ def build_triager(settings: Settings, embedder: Embedder | None = None) -> RuleT
             knowledge, rules.safety_docs, stop_words, languages.detect
         ),
         brand=BrandIdentity.from_directory(settings.brand_name, settings.brand_handle, knowledge),
+        vocabulary=BrandVocabulary.from_directory(
+            knowledge,
+            glossary.service_words(),
+            glossary.expansions,
+            languages.detect,
+            glossary.calendar,
+        ),
         # The model was trained on WordLlama vectors: it keeps its own when the knowledge base
         # embeds with an endpoint instead.
         model=IntentModel(

@@ -105,6 +105,9 @@ class Rules:
     sarcasm_weak_markers: PatternSet
     question: PatternSet
     question_after_comma: PatternSet
+    crowd: PatternSet
+    laughter: PatternSet
+    addressed: PatternSet
     account: PatternSet
     order_topic: PatternSet
     personal_data: PatternSet
@@ -242,6 +245,9 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
         sarcasm_weak_markers=one("sarcasm", "weak_markers"),
         question=many("question"),
         question_after_comma=many("question", "after_comma"),
+        crowd=many("crowd"),
+        laughter=many("crowd", "laughter"),
+        addressed=many("crowd", "addressed"),
         account=many("account"),
         order_topic=many("order_topic"),
         personal_data=many("personal_data"),

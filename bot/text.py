@@ -84,7 +84,15 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(language)
 
 
-_STEM_LANG = {"en": "english", "nl": "dutch", "de": "german"}
+_STEM_LANG = {
+    "en": "english",
+    "nl": "dutch",
+    "de": "german",
+    "fr": "french",
+    "es": "spanish",
+    "pt": "portuguese",
+    "it": "italian",
+}
 
 
 def stems(tokens: Iterable[str], language: str = "en") -> list[str]:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
+from functools import lru_cache
 from pathlib import Path
 
-from bot.text import normalise
+from wordfreq import zipf_frequency
+
+from bot.text import normalise, stems, words
+
+# The languages whose customer words `[words.xx]` may list: those with a Snowball stemmer.
+STEMMED = ("en", "nl", "de", "fr", "es", "pt", "it")
+_LONGEST = 3  # words in the longest stemmed phrase looked for
 
 
 class GlossaryError(ValueError):
@@ -19,6 +27,13 @@ class Glossary:
     `search` entries name the heading a topic is filed under: "how long do I have" finds a
     section headed "Return period", but "period" in a sentence ("while the 30-day period is
     running") does not make it the answer.
+
+    `by_language` entries are matched by their stems in that language, accents ignored, so one
+    entry finds every form a customer writes ("livraison", "livraisons"; "envío", "envios").
+    Every language's entries are looked for in every text, since a short mention's language
+    is a guess; but a word only counts for a language it is a word of, as general word
+    frequencies (wordfreq's lists, in the wheel) tell: English "can" is not Italian "cane",
+    Italian "del" is not French "délai".
     """
 
     def __init__(
@@ -26,26 +41,67 @@ class Glossary:
         mapping: dict[str, str],
         filler: list[str] | None = None,
         search: dict[str, str] | None = None,
+        by_language: dict[str, dict[str, str]] | None = None,
+        calendar: list[str] | None = None,
     ) -> None:
         self.filler = list(filler or [])
+        self.calendar = list(calendar or [])  # words that say when, not what
         self._terms = {normalise(k): v for k, v in mapping.items()}
         self._pattern = _alternation(self._terms)
         self._search_terms = {normalise(k): v for k, v in (search or {}).items()}
         self._search_pattern = _alternation(self._search_terms)
+        self._stemmed: dict[str, dict[tuple[str, ...], str]] = {}
+        for language, entries in (by_language or {}).items():
+            if language not in STEMMED:
+                raise GlossaryError(f"[words.{language}]: no stemmer for {language!r}")
+            table = self._stemmed.setdefault(language, {})
+            for key, value in entries.items():
+                seq = _stem_seq(key, language)
+                if not seq or len(seq) > _LONGEST:
+                    raise GlossaryError(f"[words.{language}] {key!r}: one to {_LONGEST} words")
+                known = table.get(seq, "")
+                table[seq] = " ".join(dict.fromkeys(f"{known} {value}".split()))
 
     @classmethod
     def load(cls, path: Path) -> Glossary:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        for section in ("translate", "synonyms", "search"):
-            for key, value in data.get(section, {}).items():
+        by_language = data.get("words", {})
+        sections = [(s, data.get(s, {})) for s in ("translate", "synonyms", "search")]
+        sections += [(f"words.{lang}", table) for lang, table in by_language.items()]
+        for section, table in sections:
+            if not isinstance(table, dict):
+                raise GlossaryError(f"{path}: [{section}] must be a table")
+            for key, value in table.items():
                 if not isinstance(value, str):
                     raise GlossaryError(f"{path}: [{section}] {key!r} must map to a string")
         mapping = {**data.get("translate", {}), **data.get("synonyms", {})}
-        return cls(mapping, data.get("filler", {}).get("words", []), data.get("search", {}))
+        try:
+            return cls(
+                mapping,
+                data.get("filler", {}).get("words", []),
+                data.get("search", {}),
+                by_language,
+                data.get("calendar", {}).get("words", []),
+            )
+        except GlossaryError as error:
+            raise GlossaryError(f"{path}: {error}") from None
+
+    def service_words(self) -> list[str]:
+        """Return every help-centre word the glossary maps customers' words to."""
+        values = [*self._terms.values(), *(v for t in self._stemmed.values() for v in t.values())]
+        return list(dict.fromkeys(values))
 
     def expansions(self, text: str) -> list[str]:
         """Return the knowledge base's words for the customer's in `text` (empty when none)."""
-        return _found(self._pattern, self._terms, text)
+        found = _found(self._pattern, self._terms, text)
+        for lang, table in self._stemmed.items():
+            seq = _stem_seq(text, lang, own_words_only=True)
+            for n in range(1, _LONGEST + 1):
+                for i in range(len(seq) - n + 1):
+                    value = table.get(seq[i : i + n])
+                    if value is not None and value not in found:
+                        found.append(value)
+        return found
 
     def headings(self, text: str) -> list[str]:
         """Return the words a help centre files the topic of `text` under ("period")."""
@@ -68,3 +124,34 @@ def _found(pattern: re.Pattern[str] | None, terms: dict[str, str], text: str) ->
     if pattern is None:
         return []
     return list(dict.fromkeys(terms[m] for m in pattern.findall(normalise(text))))
+
+
+@lru_cache(maxsize=20_000)
+def _stem_seq(text: str, language: str, own_words_only: bool = False) -> tuple[str, ...]:
+    """The stems of `text`'s words in `language`, without accents ("envío" = "envio").
+
+    With `own_words_only`, a word that is clearly another covered language's and not this
+    one's becomes a gap that no entry matches."""
+    tokens = words(text)
+    out = stems(tokens, language)
+    return tuple(
+        _plain(stem) if not own_words_only or _belongs(word, language) else "\0"
+        for word, stem in zip(tokens, out, strict=True)
+    )
+
+
+_SLACK = 1.0  # how much more common in another language a word may be and still count
+
+
+@lru_cache(maxsize=50_000)
+def _belongs(word: str, language: str) -> bool:
+    """Whether `word` may be a word of `language`: not far more common in another one.
+    A word no list knows (a typo, a word without its accents) may be anyone's."""
+    own = zipf_frequency(word, language)
+    others = max(zipf_frequency(word, other) for other in STEMMED if other != language)
+    return own + _SLACK >= others
+
+
+def _plain(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

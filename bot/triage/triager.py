@@ -29,6 +29,7 @@ from bot.triage.brand import BrandIdentity, handles
 from bot.triage.hazards import HazardLexicon
 from bot.triage.model import IntentModel, Reading
 from bot.triage.sentiment import Sentiment
+from bot.triage.vocabulary import BrandVocabulary
 from bot.unmask import Unmasked, unmask
 
 # Pictographs and their modifiers (emoji), read by the lexicon as words of their own.
@@ -90,6 +91,7 @@ class RuleTriager:
         hazards: HazardLexicon | None = None,
         brand: BrandIdentity | None = None,
         model: IntentModel | None = None,
+        vocabulary: BrandVocabulary | None = None,
     ) -> None:
         self.rules = rules
         self.reach_threshold = reach_threshold
@@ -97,6 +99,7 @@ class RuleTriager:
         self.hazards = hazards or HazardLexicon.empty()
         self.brand = brand or BrandIdentity.build("", "")
         self.model = model
+        self.vocabulary = vocabulary or BrandVocabulary.empty()
         self.sentiment = Sentiment(rules.sentiment_lexicon, rules.stop_words)
 
     def language(self, text: str) -> str:
@@ -151,6 +154,12 @@ class RuleTriager:
             return _blocked(Intent.SPAM, Flag.SPAM, raw_sentiment, flags, language, spam)
 
         safety = self._safety_incident(plain, language)
+        # "so hot I nearly called the fire brigade 😂": a joke about something that is not the
+        # brand's (no word of its knowledge base) is no incident.
+        about = self.vocabulary.about(plain, language)
+        off_topic_known = self.vocabulary.reaches(language)
+        if safety and not about and rules.laughter.search(plain):
+            safety = None
         if safety:
             flags.add(Flag.SAFETY)
             reasons.append(f"possible safety incident ({safety})")
@@ -182,6 +191,7 @@ class RuleTriager:
             # about, not reported.
             judged = _CONDITION.sub(" ", judged)
         complaint_cue = rules.complaint.search(judged) is not None
+        named_problem = complaint_cue  # before the weak cues (a sigh, distress emoji) count
         sarcastic = self._sarcastic(plain, complaint_cue) and not (abusive and not complaint_cue)
         praise_cue = rules.praise.search(plain) is not None
         # Distress emoji with nothing named make a complaint, unless they cheer ("so good 😭").
@@ -228,7 +238,9 @@ class RuleTriager:
             intent = Intent.ABUSE
         elif Flag.PRESS in flags:
             intent = Intent.OTHER
-        elif question:
+        elif question and not (rules.crowd.search(plain) and not about):
+            # "Does anyone know a good plumber?": asked of the others, about nothing of the
+            # brand's, it is chatter, not a question for the brand.
             intent = Intent.QUESTION
         elif praise:
             intent = Intent.PRAISE
@@ -245,6 +257,13 @@ class RuleTriager:
                 intent, learned = _with_model(intent, reading, praise_cue, troubled)
             # The model's polarity reads the whole post; the lexicon reads its words.
             raw_sentiment = 0.5 * raw_sentiment + 0.5 * reading.polarity
+        # "Monday. Rain. Nothing more to say.": low spirits said to no one, about nothing of
+        # the brand's, with no problem named, are no complaint to answer.
+        moody = not (named_problem or sarcastic or about or flags)
+        if intent is Intent.COMPLAINT and moody and off_topic_known:
+            said_to = rules.addressed.search(HANDLE.sub(" ", plain))
+            if not said_to and self._trouble(plain, raw_sentiment) is not _Trouble.STORY:
+                intent, learned = Intent.OTHER, ""
         sentiment = self.sentiment.fuse(raw_sentiment, intent, sarcastic=sarcastic)
 
         negative = intent in (Intent.COMPLAINT, Intent.ABUSE) or sentiment <= -0.3

@@ -147,21 +147,26 @@ _IRREGULAR = {
 }
 
 
-def sentences(text: str) -> list[str]:
-    """Split a passage into sentences; list items and table rows become sentences too."""
+def sentences(text: str, cells: bool = False) -> list[str]:
+    """Split a passage into sentences; list items and table rows become sentences too.
+
+    With `cells`, each table row is followed by one sentence per cell ("R20: weight 2 kg."):
+    a question about one figure of one row is answered with that figure, not the whole row."""
     out: list[str] = []
     header: list[str] | None = None
     lead = ""  # a line ending in ":" that introduces the list below it
     for raw_line in text.splitlines():
         line = raw_line.strip()
         if line.startswith("|"):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
+            row = [c.strip() for c in line.strip("|").split("|")]
+            if all(re.fullmatch(r":?-{2,}:?", c) for c in row if c):
                 continue
             if header is None:
-                header = cells
+                header = row
                 continue
-            out.append(_table_row(header, cells))
+            out.append(_table_row(header, row))
+            if cells:
+                out.extend(_table_row(header, [row[0], *one]) for one in _cells_alone(row))
             continue
         header = None
         if not line or line.startswith(("#", "<!--")):
@@ -175,6 +180,15 @@ def sentences(text: str) -> list[str]:
         lead = parts.pop().rstrip(":").strip() if parts and parts[-1].endswith(":") else ""
         out.extend(parts)
     return out
+
+
+def _cells_alone(row: list[str]) -> list[list[str]]:
+    """Each non-empty cell after the first, the others blanked (for `_table_row`); none for a
+    row of two cells, whose one value the row itself already is."""
+    if len(row) <= 2:
+        return []
+    values = row[1:]
+    return [[v if j == i else "" for j, v in enumerate(values)] for i, v in enumerate(values) if v]
 
 
 def _table_row(header: list[str], cells: list[str]) -> str:

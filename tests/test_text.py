@@ -42,3 +42,16 @@ def test_a_hyphenated_word_with_a_short_part_matches_its_closed_spelling() -> No
 
 def test_irregular_past_forms_stem_like_their_verb() -> None:
     assert stems(["kept", "paid", "sent"]) == stems(["keep", "pay", "send"])
+
+
+def test_a_table_row_is_followed_by_one_sentence_per_cell_when_asked() -> None:
+    text = "| Kayak | Length | Weight |\n|---|---|---|\n| Tarn 1 | 3.2 m | 19 kg |\n"
+    assert sentences(text) == ["Tarn 1: length 3.2 m, weight 19 kg."]
+    assert sentences(text, cells=True) == [
+        "Tarn 1: length 3.2 m, weight 19 kg.",
+        "Tarn 1: length 3.2 m.",
+        "Tarn 1: weight 19 kg.",
+    ]
+    # A row with one value is its own cell.
+    two = "| Zone | Fee |\n|---|---|\n| North | €8 |\n"
+    assert sentences(two, cells=True) == ["North: fee €8."]

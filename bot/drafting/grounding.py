@@ -647,24 +647,34 @@ def _passage(text: str) -> dict[str, str]:
     previous = ""
     question = ""
     chained = False  # `previous` is itself a join, which a further leaning sentence replaces
-    for sentence in sentences(text):
+    anchor: tuple[str, str] | None = None  # (what a leaning list leans on, the list's lead)
+    for sentence in sentences(text, cells=True):
         if sentence.endswith("?"):
             previous, question = "", sentence
             continue
         if len(sentence) < 15:
             previous = question = ""
             continue
+        lead, dash, _ = sentence.partition(" — ")
+        if anchor and dash and lead == anchor[1]:
+            # "It comes in three sizes: - S … - M …": each item leans on what the list's lead
+            # leant on, never on the item before it.
+            out.setdefault(f"{anchor[0]} {sentence}", out.get(anchor[0], ""))
+            continue
         if previous and _ANAPHORIC.match(sentence):
             if len(previous) + len(sentence) < 250:
                 # "A. You can also B. It takes C.": a chain is quoted whole.
-                joined = f"{previous} {sentence}"
+                base = previous if previous[-1:] in ".!?" else f"{previous}."
+                joined = f"{base} {sentence}"
                 out[joined] = out.pop(previous, "") if chained else out.get(previous, "")
+                if dash and not chained:
+                    anchor = (base, lead)
                 previous, chained = joined, True
             else:
                 previous = ""
             continue
         out.setdefault(sentence, question or labels.get(sentence, ""))
-        previous, question, chained = sentence, "", False
+        previous, question, chained, anchor = sentence, "", False, None
     return out
 
 
@@ -689,6 +699,13 @@ def _item_labels(text: str) -> dict[str, str]:
 _FITS_MARGIN = 0.05
 
 
+def _repeats(one: str, other: str) -> bool:
+    """Whether a table row and one of its cells ("R20: weight 2 kg.") would say a figure twice."""
+    short, long = sorted((one.rstrip("."), other.rstrip(".")), key=len)
+    lead, _, rest = short.partition(": ")
+    return bool(rest) and long.startswith(f"{lead}: ") and rest in long
+
+
 def select(evidence: Sequence[Evidence], limit: int = 2) -> list[Evidence]:
     """Pick the best sentence, then sentences that cover question terms it left uncovered."""
     if not evidence:
@@ -710,6 +727,7 @@ def select(evidence: Sequence[Evidence], limit: int = 2) -> list[Evidence]:
                 and e.covered
                 and e.source.doc == first.source.doc
                 and e.score >= first.score / 2
+                and not _repeats(e.sentence, first.sentence)
             ),
             None,
         )
@@ -723,6 +741,13 @@ def select(evidence: Sequence[Evidence], limit: int = 2) -> list[Evidence]:
             break
         new = item.covered - covered
         if not new or item.sentence in (c.sentence for c in chosen):
+            continue
+        cell = next((c for c in chosen if _repeats(item.sentence, c.sentence)), None)
+        if cell is not None:
+            # The whole row says more of what is asked than its cell: it stands in for it.
+            if len(item.sentence) > len(cell.sentence):
+                chosen[chosen.index(cell)] = item
+                covered |= item.covered
             continue
         # A second sentence must add a real topic, not just one common word.
         related = item.coverage >= 0.35 and item.similarity >= 0.35

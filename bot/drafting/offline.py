@@ -59,7 +59,9 @@ class _Ask:
 
 _HOLDING = "holding reply: the knowledge base does not answer this"
 _UNSURE = "holding reply: the best knowledge-base line may not answer this"
-_NOTE_QUOTE = 110  # characters of the closest line the card note shows the reviewer
+# Characters of the closest line(s) the card note shows the reviewer, shared between the lines
+# (the card caps a note at 300, and the note says why it holds first).
+_NOTE_QUOTE = 200
 
 
 def _topic_terms(evidence: Evidence) -> frozenset[str]:
@@ -233,7 +235,8 @@ class OfflineDrafter:
             return [_Piece(say("holding"), 0)], _HOLDING
         asked = len(subquestions(mention.text))
         if not self._confident(ask, facts, asked):
-            closest = " ".join(f"“{truncate(f.sentence, _NOTE_QUOTE)}”" for f in facts)
+            each = _NOTE_QUOTE // len(facts)
+            closest = " ".join(f"“{truncate(f.sentence, each)}”" for f in facts)
             return [_Piece(say("holding"), 0)], f"{_UNSURE} (closest line: {closest})"
         pieces = [_Piece(say("question_open"), 3)]
         # Two questions need two answers; an extra sentence for one question is optional.
@@ -452,9 +455,14 @@ def _with_next(evidence: Evidence) -> str:
         and re.search(r"\d", nxt)
         and bool(content_stems(nxt) & content_stems(sentence))
     )
-    sibling = re.match(r"^[^:—]{1,60}(:| —)", nxt) and re.match(r"^[^:—]{1,60}(:| —)", sentence)
+    # Another item of the same list or table says the same of something else: not this answer.
+    lead = _list_lead(sentence)
+    sibling = (lead is not None and _list_lead(nxt) == lead) or bool(
+        re.match(r"^[^:—]{1,60}(:| —)", nxt) and re.match(r"^[^:—]{1,60}(:| —)", sentence)
+    )
     if (shared or figure or len(sentence) < 60) and not sibling and len(sentence) + len(nxt) < 250:
-        return f"{sentence} {nxt}"
+        end = "" if sentence[-1:] in ".!?" else "."
+        return f"{sentence}{end} {nxt}"
     return sentence
 
 

@@ -59,6 +59,8 @@ class Glossary:
                 seq = _stem_seq(key, language)
                 if not seq or len(seq) > _LONGEST:
                     raise GlossaryError(f"[words.{language}] {key!r}: one to {_LONGEST} words")
+                if len(seq) == 1 and len(words(key)[0]) < _SHORTEST:
+                    raise GlossaryError(f"[words.{language}] {key!r}: too short to stand alone")
                 known = table.get(seq, "")
                 table[seq] = " ".join(dict.fromkeys(f"{known} {value}".split()))
 
@@ -96,8 +98,11 @@ class Glossary:
         found = _found(self._pattern, self._terms, text)
         for lang, table in self._stemmed.items():
             seq = _stem_seq(text, lang, own_words_only=True)
+            tokens = words(text)
             for n in range(1, _LONGEST + 1):
                 for i in range(len(seq) - n + 1):
+                    if n == 1 and len(tokens[i]) < _SHORTEST:
+                        continue  # alone, a short word may be another language's ("was")
                     value = table.get(seq[i : i + n])
                     if value is not None and value not in found:
                         found.append(value)
@@ -138,6 +143,9 @@ def _stem_seq(text: str, language: str, own_words_only: bool = False) -> tuple[s
         _plain(stem) if not own_words_only or _belongs(word, language) else "\0"
         for word, stem in zip(tokens, out, strict=True)
     )
+
+
+_SHORTEST = 4  # shorter words are function words in one covered language or another ("was")
 
 
 _SLACK = 1.0  # how much more common in another language a word may be and still count

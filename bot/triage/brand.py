@@ -49,12 +49,15 @@ class BrandIdentity:
         keys = {_key(name), _key(handle)} | {_key(w) for w in name.split() if len(w) >= 4}
         keys.discard("")
         domains = set()
+        own = {_key(handle)} - {""}
         for text in knowledge_texts:
             for found in _DOMAIN.findall(text):
                 label = _label(found)
                 if any(k and (k in label or label in k) for k in keys):
                     domains.add(found.casefold())
-        return cls(frozenset(keys), frozenset({_key(handle)} - {""}), frozenset(domains))
+            # The brand's other accounts its own pages name ("write to @brandcare").
+            own.update(_key(h) for h in _HANDLE.findall(text) if any(k in _key(h) for k in keys))
+        return cls(frozenset(keys), frozenset(own), frozenset(domains))
 
     @classmethod
     def from_directory(cls, name: str, handle: str, knowledge_dir: Path | None) -> BrandIdentity:
@@ -113,8 +116,9 @@ class BrandIdentity:
 def _label(domain: str) -> str:
     """The registrable label of a domain, compacted: "help.brand-shop.co.uk" → "brandshop"."""
     parts = domain.casefold().split(".")
-    # Second-level public suffixes (co.uk, com.br) leave the label one further left.
-    if len(parts) >= 3 and len(parts[-2]) <= 3 and len(parts[-1]) == 2:
+    # Second-level public suffixes (co.uk, com.br, and it.com or us.com sold as such) leave the
+    # label one further left.
+    if len(parts) >= 3 and len(parts[-2]) <= 3 and len(parts[-1]) <= 3:
         parts = parts[:-1]
     return _key(parts[-2]) if len(parts) >= 2 else _key(parts[0])
 

@@ -99,6 +99,9 @@ class Rules:
     praise_doubt: PatternSet
     abuse: PatternSet
     abuse_target: PatternSet
+    mockery: PatternSet
+    mockery_praise: PatternSet
+    comparison: PatternSet
     sarcasm_praise: PatternSet
     sarcasm_problem: PatternSet
     sarcasm_markers: PatternSet
@@ -239,6 +242,9 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
         praise_doubt=many("praise_doubt"),
         abuse=many("abuse"),
         abuse_target=many("abuse", "targets"),
+        mockery=many("abuse", "mockery"),
+        mockery_praise=many("abuse", "mockery_praise"),
+        comparison=many("abuse", "comparison"),
         sarcasm_praise=one("sarcasm", "praise_words"),
         sarcasm_problem=one("sarcasm", "problem_words"),
         sarcasm_markers=one("sarcasm", "markers"),

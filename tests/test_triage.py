@@ -920,3 +920,49 @@ def test_a_domain_under_a_two_part_suffix_is_read_by_its_own_label() -> None:
     assert brand.lookalike_domains("sale at kettlecraft-deals.it.com") == [
         "kettlecraft-deals.it.com"
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "oh wow, yet another ad with a golden retriever. so original 🙄",
+        "your support team is about as helpful as a chocolate teapot",
+        "jullie webcare is ongeveer net zo snel als een slak in de winter",
+        "on dirait que votre slogan a été écrit par un grille-pain",
+        "la vostra pubblicità sembra girata dentro un magazzino vuoto",
+    ],
+)
+def test_mockery_of_the_brands_ads_or_people_is_abuse(triager: RuleTriager, text: str) -> None:
+    t = assess(triager, text)
+    assert t.intent is Intent.ABUSE and not t.should_reply
+
+
+def test_an_eye_roll_at_a_late_order_stays_a_complaint(triager: RuleTriager) -> None:
+    t = assess(triager, "oh great, my order is late again 🙄 third time this month")
+    assert t.intent is Intent.COMPLAINT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the new blender is a killer bit of kit, smoothies in ten seconds",
+        "shoutout to Priya in your chat team who fixed my login in five minutes. legend",
+        "de nieuwe waterkoker is het beste wat ik dit jaar heb gekocht",
+        "la freidora ha sido un acierto, cenamos mejor que nunca",
+    ],
+)
+def test_praise_idioms_are_praise(triager: RuleTriager, text: str) -> None:
+    assert assess(triager, text).intent is Intent.PRAISE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ordine spedito 12 giorni fa e siamo a 12, dove è finito?",
+        "Die App meldet seit dem Update nur noch Fehler. Was soll das?",
+        "bestelling van drie weken geleden, drie weken en niks. Wie helpt me?",
+        "why do I pay €5 for a label when my friend got it free? make it make sense",
+    ],
+)
+def test_indignant_questions_report_a_problem(triager: RuleTriager, text: str) -> None:
+    assert assess(triager, text).intent is Intent.COMPLAINT

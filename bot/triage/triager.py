@@ -192,6 +192,14 @@ class RuleTriager:
             judged = _CONDITION.sub(" ", judged)
         complaint_cue = rules.complaint.search(judged) is not None
         named_problem = complaint_cue  # before the weak cues (a sigh, distress emoji) count
+        # "Wow, another ad with fluffy socks. Groundbreaking 🙄", "your webcare is about as useful
+        # as an ice cube in January": mockery of the brand's ads or people, no problem named.
+        target = rules.abuse_target.search(HANDLE.sub(" ", plain)) is not None
+        ironic = rules.mockery.search(plain) and rules.mockery_praise.search(plain)
+        mocked = bool(ironic or rules.comparison.search(plain))
+        # The eye-roll that marks the mockery names no problem of its own.
+        if mocked and target and not rules.complaint.search(rules.mockery.sub(" ", judged)):
+            abusive, complaint_cue = True, False
         sarcastic = self._sarcastic(plain, complaint_cue) and not (abusive and not complaint_cue)
         praise_cue = rules.praise.search(plain) is not None
         # Distress emoji with nothing named make a complaint, unless they cheer ("so good 😭").

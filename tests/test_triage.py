@@ -966,3 +966,24 @@ def test_praise_idioms_are_praise(triager: RuleTriager, text: str) -> None:
 )
 def test_indignant_questions_report_a_problem(triager: RuleTriager, text: str) -> None:
     assert assess(triager, text).intent is Intent.COMPLAINT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is there a cancellation fee if I stop the plan after two months?",
+        "I'm a broke student, do you do a discount for under 25s?",
+    ],
+)
+def test_a_question_about_a_fee_or_money_slang_is_no_problem_report(
+    triager: RuleTriager, text: str
+) -> None:
+    assert assess(triager, text).intent is Intent.QUESTION
+
+
+def test_burning_off_dinner_or_scorching_tea_is_no_incident(triager: RuleTriager) -> None:
+    for text in (
+        "are you open on new year's day? need to burn off the dinner",
+        "which kettle setting stops me scorching my green tea leaves?",
+    ):
+        assert Flag.SAFETY not in assess(triager, text).flags

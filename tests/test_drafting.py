@@ -15,6 +15,7 @@ from bot.drafting.grounding import (
 )
 from bot.drafting.guards import violations
 from bot.drafting.offline import _fit, _Piece, _shorten, _with_next
+from bot.evaluation import quotes_knowledge
 from bot.pipeline import Pipeline
 from bot.settings import load_settings
 from bot.text import numbers
@@ -740,3 +741,14 @@ def test_a_cell_is_not_quoted_beside_the_row_it_comes_from() -> None:
     cell = ev("Tarn 1: weight 19 kg.", 0.8, {"tarn", "weight", "kg"})
     other = ev("Every kayak weighs under 25 kg with its seat.", 0.7, {"kayak", "weight", "seat"})
     assert select([row, cell, other]) == [row, other]
+
+
+def test_a_complaint_sharing_only_an_aside_of_one_passage_gets_no_policy_line(core) -> None:
+    """A complaint about an airline shares only "airline" and "fly" with one aside of the
+    travel passage; that line does not answer it. A complaint about the brand's own product
+    still gets the line that bears on it."""
+    stranger = run(core, "the airline would not let me fly with my carry-on, ruined my trip")
+    assert "stricter rules" not in stranger.draft.text
+    own = run(core, "my Volta 600 stopped charging after two weeks, really disappointed")
+    assert own.draft is not None and own.triage.intent is Intent.COMPLAINT
+    assert quotes_knowledge(own.draft.text, own)

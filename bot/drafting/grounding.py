@@ -231,6 +231,7 @@ class Grounder:
         # say little about which passage answers; words used in one document say a lot.
         n_docs = max(len({d for ds in docs_of.values() for d in ds}), 1)
         self._spread = {t: len(ds) / n_docs for t, ds in docs_of.items()}
+        self._uses = {t: len(ds) for t, ds in docs_of.items()}
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._memo: OrderedDict[tuple, list[Evidence]] = OrderedDict()
 
@@ -301,6 +302,12 @@ class Grounder:
         language than the knowledge base (`translated`), the glossary's words for it count."""
         terms = evidence.covered | evidence.related if translated else evidence.covered
         return any(term.isalpha() and self._spread.get(term, 1.0) <= 0.5 for term in terms)
+
+    def brand_wide(self, terms: Iterable[str]) -> bool:
+        """Return whether any of `terms` is the brand's own subject: a product's name, or a
+        word two or more of its documents use. One passage's aside ("some airlines have
+        stricter rules") shares words with strangers' posts about other things."""
+        return any(t in self._name_stems or self._uses.get(t, 0) >= 2 for t in terms)
 
     def only_names(self, evidence: Evidence) -> bool:
         """Return whether all a sentence shares with the question is product names and the

@@ -218,6 +218,7 @@ class OfflineDrafter:
             and facts[0].coverage >= floor
             and facts[0].similarity >= 0.2
             and len(_topic_terms(facts[0])) >= _COMPLAINT_TOPIC
+            and self.grounder.brand_wide(_topic_terms(facts[0]))
         ):
             fact = self._fact(_what_happens_next(facts[0], unquoted), say, keep=0)
             pieces.append(fact)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from bot.text import normalise, stems, words
 # The languages whose customer words `[words.xx]` may list: those with a Snowball stemmer.
 STEMMED = ("en", "nl", "de", "fr", "es", "pt", "it")
 _LONGEST = 3  # words in the longest stemmed phrase looked for
+_RECENT = 4096  # texts whose expansions are remembered (a mention's parts are asked again)
 
 
 class GlossaryError(ValueError):
@@ -63,6 +65,8 @@ class Glossary:
                     raise GlossaryError(f"[words.{language}] {key!r}: too short to stand alone")
                 known = table.get(seq, "")
                 table[seq] = " ".join(dict.fromkeys(f"{known} {value}".split()))
+        self._firsts = {lang: {seq[0] for seq in table} for lang, table in self._stemmed.items()}
+        self._recent: OrderedDict[str, tuple[str, ...]] = OrderedDict()
 
     @classmethod
     def load(cls, path: Path) -> Glossary:
@@ -95,18 +99,35 @@ class Glossary:
 
     def expansions(self, text: str) -> list[str]:
         """Return the knowledge base's words for the customer's in `text` (empty when none)."""
+        known = self._recent.get(text)
+        if known is None:
+            known = self._expansions(text)
+            self._recent[text] = known
+            if len(self._recent) > _RECENT:
+                self._recent.popitem(last=False)
+        return list(known)
+
+    def _expansions(self, text: str) -> tuple[str, ...]:
         found = _found(self._pattern, self._terms, text)
+        tokens = words(text)
         for lang, table in self._stemmed.items():
-            seq = _stem_seq(text, lang, own_words_only=True)
-            tokens = words(text)
-            for n in range(1, _LONGEST + 1):
-                for i in range(len(seq) - n + 1):
+            seq = tuple(_plain(s) for s in stems(tokens, lang))
+            firsts = self._firsts[lang]
+            for i, stem in enumerate(seq):
+                # Only where an entry can start is the word's language asked (wordfreq's
+                # lists); most words of a text start none.
+                if stem not in firsts or not _belongs(tokens[i], lang):
+                    continue
+                for n in range(1, _LONGEST + 1):
                     if n == 1 and len(tokens[i]) < _SHORTEST:
                         continue  # alone, a short word may be another language's ("was")
-                    value = table.get(seq[i : i + n])
+                    part = seq[i : i + n]
+                    if len(part) < n or not all(_belongs(t, lang) for t in tokens[i + 1 : i + n]):
+                        break
+                    value = table.get(part)
                     if value is not None and value not in found:
                         found.append(value)
-        return found
+        return tuple(found)
 
     def headings(self, text: str) -> list[str]:
         """Return the words a help centre files the topic of `text` under ("period")."""
@@ -131,18 +152,9 @@ def _found(pattern: re.Pattern[str] | None, terms: dict[str, str], text: str) ->
     return list(dict.fromkeys(terms[m] for m in pattern.findall(normalise(text))))
 
 
-@lru_cache(maxsize=20_000)
-def _stem_seq(text: str, language: str, own_words_only: bool = False) -> tuple[str, ...]:
-    """The stems of `text`'s words in `language`, without accents ("envío" = "envio").
-
-    With `own_words_only`, a word that is clearly another covered language's and not this
-    one's becomes a gap that no entry matches."""
-    tokens = words(text)
-    out = stems(tokens, language)
-    return tuple(
-        _plain(stem) if not own_words_only or _belongs(word, language) else "\0"
-        for word, stem in zip(tokens, out, strict=True)
-    )
+def _stem_seq(text: str, language: str) -> tuple[str, ...]:
+    """The stems of `text`'s words in `language`, without accents ("envío" = "envio")."""
+    return tuple(_plain(s) for s in stems(words(text), language))
 
 
 _SHORTEST = 4  # shorter words are function words in one covered language or another ("was")
@@ -155,11 +167,18 @@ _SLACK = 1.0  # how much more common in another language a word may be and still
 def _belongs(word: str, language: str) -> bool:
     """Whether `word` may be a word of `language`: not far more common in another one.
     A word no list knows (a typo, a word without its accents) may be anyone's."""
-    own = zipf_frequency(word, language)
-    others = max(zipf_frequency(word, other) for other in STEMMED if other != language)
+    # The small lists (wordfreq's common words) tell languages apart as well and keep seven
+    # languages' lists at 25 MB instead of 250.
+    own = zipf_frequency(word, language, wordlist="small")
+    others = max(
+        zipf_frequency(word, other, wordlist="small") for other in STEMMED if other != language
+    )
     return own + _SLACK >= others
 
 
+@lru_cache(maxsize=50_000)
 def _plain(word: str) -> str:
+    if word.isascii():
+        return word
     decomposed = unicodedata.normalize("NFD", word)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

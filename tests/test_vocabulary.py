@@ -68,6 +68,7 @@ def test_a_question_to_the_crowd_about_nothing_of_the_brands_is_held(
 ) -> None:
     t = assess(triager, text)
     assert t.intent is Intent.OTHER and not t.should_reply
+    assert "question to the others" in t.rationale  # the card says why no reply is suggested
 
 
 def test_a_question_to_the_crowd_about_the_brands_product_is_a_question(

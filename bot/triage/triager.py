@@ -240,13 +240,14 @@ class RuleTriager:
         # A named problem outweighs praise words ("love the app, but it crashes"); a merely
         # negative score does not ("carried it up three flights in the rain 🙌").
         cue_led = complaint_cue or sarcastic or bool(safety) or Flag.LEGAL in flags
+        crowd = question and not about and rules.crowd.search(plain) is not None
         if complaint and (cue_led or not (praise and raw_sentiment >= 0.5)):
             intent = Intent.COMPLAINT
         elif abusive:
             intent = Intent.ABUSE
         elif Flag.PRESS in flags:
             intent = Intent.OTHER
-        elif question and not (rules.crowd.search(plain) and not about):
+        elif question and not crowd:
             # "Does anyone know a good plumber?": asked of the others, about nothing of the
             # brand's, it is chatter, not a question for the brand.
             intent = Intent.QUESTION
@@ -255,6 +256,8 @@ class RuleTriager:
         else:
             intent = Intent.OTHER
         learned = ""
+        if crowd and intent is Intent.OTHER:
+            learned = "a question to the others, about nothing of the brand's; no reply suggested"
         if self.model is not None:
             reading = reading or self.model.read([mention.text])[0]
             # A quarter of the evidence of an injection (a word to the assistant) is enough to

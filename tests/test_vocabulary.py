@@ -57,9 +57,9 @@ def test_without_a_knowledge_base_nothing_is_off_topic() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "@brand does anyone know a decent barber near the station?",
+        "@brand anyone got tips for a campsite near the coast?",
         "@brand weet iemand of de markt morgen doorgaat?",
-        "@brand quelqu'un a vu le concert hier soir ?",
+        "@brand quelqu'un sait si la piscine du quartier rouvre lundi ?",
         "@brand ¿alguien sabe a qué hora empieza la carrera?",
     ],
 )
@@ -95,7 +95,7 @@ def test_a_fire_on_the_brands_product_stays_an_incident_even_with_a_laugh(
 def test_low_spirits_said_to_no_one_about_nothing_of_the_brands_are_not_a_complaint(
     triager: RuleTriager,
 ) -> None:
-    t = assess(triager, "@brand Tuesday. Grey skies again. Sigh.")
+    t = assess(triager, "@brand so tired of this grey weather. sigh.")
     assert t.intent is not Intent.COMPLAINT and not t.should_reply
 
 

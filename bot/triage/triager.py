@@ -154,8 +154,8 @@ class RuleTriager:
             return _blocked(Intent.SPAM, Flag.SPAM, raw_sentiment, flags, language, spam)
 
         safety = self._safety_incident(plain, language)
-        # "so hot I nearly called the fire brigade 😂": a joke about something that is not the
-        # brand's (no word of its knowledge base) is no incident.
+        # "the curry was so spicy my mouth was on fire 😂": a joke about something that is not
+        # the brand's (no word of its knowledge base) is no incident.
         about = self.vocabulary.about(plain, language)
         off_topic_known = self.vocabulary.reaches(language)
         if safety and not about and rules.laughter.search(plain):
@@ -192,8 +192,8 @@ class RuleTriager:
             judged = _CONDITION.sub(" ", judged)
         complaint_cue = rules.complaint.search(judged) is not None
         named_problem = complaint_cue  # before the weak cues (a sigh, distress emoji) count
-        # "Wow, another ad with fluffy socks. Groundbreaking 🙄", "your webcare is about as useful
-        # as an ice cube in January": mockery of the brand's ads or people, no problem named.
+        # "a jingle with a ukulele, truly revolutionary 👏", "your support is about as useful as a
+        # chocolate teapot": mockery of the brand's ads or people, no problem named.
         target = rules.abuse_target.search(HANDLE.sub(" ", plain)) is not None
         ironic = rules.mockery.search(plain) and rules.mockery_praise.search(plain)
         mocked = bool(ironic or rules.comparison.search(plain))
@@ -248,8 +248,8 @@ class RuleTriager:
         elif Flag.PRESS in flags:
             intent = Intent.OTHER
         elif question and not crowd:
-            # "Does anyone know a good plumber?": asked of the others, about nothing of the
-            # brand's, it is chatter, not a question for the brand.
+            # "Anyone got tips for a campsite by the coast?": asked of the others, about nothing
+            # of the brand's, it is chatter, not a question for the brand.
             intent = Intent.QUESTION
         elif praise:
             intent = Intent.PRAISE
@@ -268,7 +268,7 @@ class RuleTriager:
                 intent, learned = _with_model(intent, reading, praise_cue, troubled)
             # The model's polarity reads the whole post; the lexicon reads its words.
             raw_sentiment = 0.5 * raw_sentiment + 0.5 * reading.polarity
-        # "Monday. Rain. Nothing more to say.": low spirits said to no one, about nothing of
+        # "So tired of this grey weather. Sigh.": low spirits said to no one, about nothing of
         # the brand's, with no problem named, are no complaint to answer.
         moody = not (named_problem or sarcastic or about or flags)
         if intent is Intent.COMPLAINT and moody and off_topic_known:

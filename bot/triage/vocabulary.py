@@ -1,7 +1,7 @@
 """What a brand talks about, read from its own knowledge base: is a mention about the brand at all?
 
-A post that tags the brand is not always about it: "anyone watching the match tonight?", "Monday.
-Rain. Nothing more to say.", "my chilli was so hot I nearly called the fire brigade 😂". A reply
+A post that tags the brand is not always about it: "anyone got tips for a campsite by the coast?",
+"so tired of this grey weather, sigh", "the curry was so spicy my mouth was on fire 😂". A reply
 to those reads as a bot. What tells them apart from a customer's question or problem, for any
 brand and in any language, is vocabulary: a post about the brand uses a word of its knowledge base
 (a product, "refund", "heater", "app") or a word every customer service uses ("order", "delivery",
@@ -57,6 +57,7 @@ class BrandVocabulary:
 
         `calendar` words say when, not what: "Saturday" is in the opening hours and in every
         plan for the weekend, so they never count."""
+        texts = list(texts)
         found: set[str] = set()
         for text in texts:
             found.update(stems(w for w in set(words(text)) if _telling(w, _EVERYDAY)))

@@ -49,7 +49,9 @@ def expert_answered(env: Env) -> tuple[int, str]:
     """Escalate a mention, answer it in the thread; return the row and the Save button value."""
     row = env.ingest("does the Pocket 20 work with a Nintendo Switch dock?")
     env.click(ids.ESCALATE, row, user=APPROVER)
-    wait_until(lambda: env.store.get(row).expert_ts is not None, what="expert thread")
+    # The thread is opened by a listener after the ack; on a loaded machine (a Chroma server
+    # beside it) that can take longer than the default wait.
+    wait_until(lambda: env.store.get(row).expert_ts is not None, 30.0, what="expert thread")
     thread_ts = env.store.get(row).expert_ts
     answer = {
         "type": "message",

@@ -197,14 +197,17 @@ def _knowledge(
     return retriever, grounder
 
 
-def build_triager(settings: Settings, embedder: Embedder | None = None) -> RuleTriager:
+def build_triager(
+    settings: Settings, embedder: Embedder | None = None, glossary: Glossary | None = None
+) -> RuleTriager:
     """Return the rule triage for the configured prompts and knowledge directory.
 
     The brand's hazard vocabulary and its own domains are read from the knowledge directory's
-    files, so triage needs no index (`bot triage-eval` runs without one).
+    files, so triage needs no index (`bot triage-eval` runs without one). `glossary` is the
+    one the rest of the core uses, when there is one (loaded from the prompts otherwise).
     """
     rules = load_rules(settings.prompts_path / "triage_rules.toml")
-    glossary = Glossary.load(settings.prompts_path / "glossary.toml")
+    glossary = glossary or Glossary.load(settings.prompts_path / "glossary.toml")
     stop_words = frozenset().union(*rules.stop_words.values())
     knowledge = settings.knowledge_dir
     languages = LanguageDetector()
@@ -246,7 +249,7 @@ def build_core(
     prompts = settings.prompts_path
     glossary = Glossary.load(prompts / "glossary.toml")
     retriever, grounder = _knowledge(settings, index, embedder, glossary)
-    triager = build_triager(settings, embedder)
+    triager = build_triager(settings, embedder, glossary)
     rules = triager.rules
     phrases = load_phrases(prompts / "replies.toml", settings.brand_name)
     bad_news = load_bad_news(prompts / "bad_news.toml")

@@ -93,6 +93,7 @@ _STEM_LANG = {
     "pt": "portuguese",
     "it": "italian",
 }
+STEM_LANGUAGES = tuple(_STEM_LANG)  # the languages `stems` has a Snowball stemmer for
 
 
 def stems(tokens: Iterable[str], language: str = "en") -> list[str]:

@@ -662,8 +662,8 @@ def _passage(text: str) -> dict[str, str]:
         if len(sentence) < 15:
             previous = question = ""
             continue
-        lead, dash, _ = sentence.partition(" — ")
-        if anchor and dash and lead == anchor[1]:
+        lead = list_lead(sentence)
+        if anchor and lead is not None and lead == anchor[1]:
             # "It comes in three sizes: - S … - M …": each item leans on what the list's lead
             # leant on, never on the item before it.
             out.setdefault(f"{anchor[0]} {sentence}", out.get(anchor[0], ""))
@@ -674,7 +674,7 @@ def _passage(text: str) -> dict[str, str]:
                 base = previous if previous[-1:] in ".!?" else f"{previous}."
                 joined = f"{base} {sentence}"
                 out[joined] = out.pop(previous, "") if chained else out.get(previous, "")
-                if dash and not chained:
+                if lead is not None and not chained:
                     anchor = (base, lead)
                 previous, chained = joined, True
             else:
@@ -683,6 +683,12 @@ def _passage(text: str) -> dict[str, str]:
         out.setdefault(sentence, question or labels.get(sentence, ""))
         previous, question, chained, anchor = sentence, "", False, None
     return out
+
+
+def list_lead(sentence: str) -> str | None:
+    """The line a list item was introduced with ("Register … at no cost — item"), if any."""
+    lead, dash, _ = sentence.partition(" — ")
+    return lead if dash else None
 
 
 _ITEM_LABEL = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?:\*\*|__)?([^:*_\n]{2,40}?)(?:\*\*|__)?:")

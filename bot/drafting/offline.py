@@ -19,6 +19,7 @@ from bot.drafting.grounding import (
     Evidence,
     Grounder,
     content_stems,
+    list_lead,
     passage_leads,
     passage_sentences,
     select,
@@ -330,9 +331,9 @@ class OfflineDrafter:
                 continue
             # Two items of one list ("Register … — Pocket: 3 years", "Register … — Volta:
             # 5 years") would repeat their lead; the first one stands for the list.
-            leads = {_list_lead(sentence) for sentence in said} - {None}
+            leads = {list_lead(sentence) for sentence in said} - {None}
             fresh = [
-                e for e in ranked if e.sentence not in said and _list_lead(e.sentence) not in leads
+                e for e in ranked if e.sentence not in said and list_lead(e.sentence) not in leads
             ]
             best = next((e for e in fresh[:4] if e.fits), fresh[0] if fresh else None)
             # A part the knowledge base cannot answer gets no sentence (not a near miss).
@@ -420,12 +421,6 @@ def _next_sentence(evidence: Evidence) -> str | None:
     return nxt
 
 
-def _list_lead(sentence: str) -> str | None:
-    """The line a list item was introduced with ("Register … at no cost — item"), if any."""
-    lead, dash, _ = sentence.partition(" — ")
-    return lead if dash else None
-
-
 @lru_cache(maxsize=20_000)
 def _matches(patterns: PatternSet, text: str) -> bool:
     return patterns.search(text.casefold()) is not None
@@ -457,8 +452,8 @@ def _with_next(evidence: Evidence) -> str:
         and bool(content_stems(nxt) & content_stems(sentence))
     )
     # Another item of the same list or table says the same of something else: not this answer.
-    lead = _list_lead(sentence)
-    sibling = (lead is not None and _list_lead(nxt) == lead) or bool(
+    lead = list_lead(sentence)
+    sibling = (lead is not None and list_lead(nxt) == lead) or bool(
         re.match(r"^[^:—]{1,60}(:| —)", nxt) and re.match(r"^[^:—]{1,60}(:| —)", sentence)
     )
     if (shared or figure or len(sentence) < 60) and not sibling and len(sentence) + len(nxt) < 250:

@@ -5,18 +5,14 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
 from wordfreq import zipf_frequency
 
-from bot.text import normalise, stems, words
+from bot.text import STEM_LANGUAGES, normalise, stems, words
 
-# The languages whose customer words `[words.xx]` may list: those with a Snowball stemmer.
-STEMMED = ("en", "nl", "de", "fr", "es", "pt", "it")
 _LONGEST = 3  # words in the longest stemmed phrase looked for
-_RECENT = 4096  # texts whose expansions are remembered (a mention's parts are asked again)
 
 
 class GlossaryError(ValueError):
@@ -54,7 +50,7 @@ class Glossary:
         self._search_pattern = _alternation(self._search_terms)
         self._stemmed: dict[str, dict[tuple[str, ...], str]] = {}
         for language, entries in (by_language or {}).items():
-            if language not in STEMMED:
+            if language not in STEM_LANGUAGES:
                 raise GlossaryError(f"[words.{language}]: no stemmer for {language!r}")
             table = self._stemmed.setdefault(language, {})
             for key, value in entries.items():
@@ -66,7 +62,6 @@ class Glossary:
                 known = table.get(seq, "")
                 table[seq] = " ".join(dict.fromkeys(f"{known} {value}".split()))
         self._firsts = {lang: {seq[0] for seq in table} for lang, table in self._stemmed.items()}
-        self._recent: OrderedDict[str, tuple[str, ...]] = OrderedDict()
 
     @classmethod
     def load(cls, path: Path) -> Glossary:
@@ -99,14 +94,11 @@ class Glossary:
 
     def expansions(self, text: str) -> list[str]:
         """Return the knowledge base's words for the customer's in `text` (empty when none)."""
-        known = self._recent.get(text)
-        if known is None:
-            known = self._expansions(text)
-            self._recent[text] = known
-            if len(self._recent) > _RECENT:
-                self._recent.popitem(last=False)
-        return list(known)
+        return list(self._expansions(text))
 
+    # A mention's parts are asked again (retrieval, grounding, triage). The cache keeps its
+    # Glossary alive, which is fine: a process loads one.
+    @lru_cache(maxsize=4096)  # noqa: B019
     def _expansions(self, text: str) -> tuple[str, ...]:
         found = _found(self._pattern, self._terms, text)
         tokens = words(text)
@@ -171,7 +163,9 @@ def _belongs(word: str, language: str) -> bool:
     # languages' lists at 25 MB instead of 250.
     own = zipf_frequency(word, language, wordlist="small")
     others = max(
-        zipf_frequency(word, other, wordlist="small") for other in STEMMED if other != language
+        zipf_frequency(word, other, wordlist="small")
+        for other in STEM_LANGUAGES
+        if other != language
     )
     return own + _SLACK >= others
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import re
 from collections.abc import Sequence
 
@@ -154,11 +155,11 @@ class RuleTriager:
             return _blocked(Intent.SPAM, Flag.SPAM, raw_sentiment, flags, language, spam)
 
         safety = self._safety_incident(plain, language)
+        # Whether the mention is about the brand at all, asked only where it decides something.
+        about = functools.cache(lambda: self.vocabulary.about(plain, language))
         # "the curry was so spicy my mouth was on fire 😂": a joke about something that is not
         # the brand's (no word of its knowledge base) is no incident.
-        about = self.vocabulary.about(plain, language)
-        off_topic_known = self.vocabulary.reaches(language)
-        if safety and not about and rules.laughter.search(plain):
+        if safety and rules.laughter.search(plain) and not about():
             safety = None
         if safety:
             flags.add(Flag.SAFETY)
@@ -240,7 +241,7 @@ class RuleTriager:
         # A named problem outweighs praise words ("love the app, but it crashes"); a merely
         # negative score does not ("carried it up three flights in the rain 🙌").
         cue_led = complaint_cue or sarcastic or bool(safety) or Flag.LEGAL in flags
-        crowd = question and not about and rules.crowd.search(plain) is not None
+        crowd = question and rules.crowd.search(plain) is not None and not about()
         if complaint and (cue_led or not (praise and raw_sentiment >= 0.5)):
             intent = Intent.COMPLAINT
         elif abusive:
@@ -270,8 +271,13 @@ class RuleTriager:
             raw_sentiment = 0.5 * raw_sentiment + 0.5 * reading.polarity
         # "So tired of this grey weather. Sigh.": low spirits said to no one, about nothing of
         # the brand's, with no problem named, are no complaint to answer.
-        moody = not (named_problem or sarcastic or about or flags)
-        if intent is Intent.COMPLAINT and moody and off_topic_known:
+        moody = not (named_problem or sarcastic or flags)
+        if (
+            intent is Intent.COMPLAINT
+            and moody
+            and self.vocabulary.reaches(language)
+            and not about()
+        ):
             said_to = rules.addressed.search(HANDLE.sub(" ", plain))
             if not said_to and self._trouble(plain, raw_sentiment) is not _Trouble.STORY:
                 intent, learned = Intent.OTHER, ""

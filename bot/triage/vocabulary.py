@@ -23,7 +23,6 @@ from bot.text import stems, without_handles_and_links, words
 _EVERYDAY = 5.0  # Zipf frequency from which a knowledge-base word is everyday ("good", "know")
 _SERVICE_EVERYDAY = 5.6  # the same for customer-service words, common as some are ("order" 5.5)
 _MIN_LENGTH = 3
-_LANGUAGES = ("en", "nl", "de", "fr", "es", "pt", "it")
 
 
 @dataclass(frozen=True)
@@ -93,8 +92,8 @@ class BrandVocabulary:
         text = without_handles_and_links(text)  # tagging the brand is not talking about it
         plain = [w for w in words(text) if len(w) >= _MIN_LENGTH and any(c.isalpha() for c in w)]
         found = set(stems(plain))
-        if language in _LANGUAGES and language != "en":
-            found.update(stems(plain, language))
+        if language != "en":
+            found.update(stems(plain, language))  # English stems again for other languages
         if self.translate is not None:
             found.update(stems(words(" ".join(self.translate(text)))))
         return not found.isdisjoint(self.terms)

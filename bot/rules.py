@@ -102,6 +102,9 @@ class Rules:
     mockery: PatternSet
     mockery_praise: PatternSet
     comparison: PatternSet
+    abuse_people: PatternSet
+    claims: PatternSet
+    disbelief: PatternSet
     sarcasm_praise: PatternSet
     sarcasm_problem: PatternSet
     sarcasm_markers: PatternSet
@@ -111,6 +114,7 @@ class Rules:
     crowd: PatternSet
     laughter: PatternSet
     addressed: PatternSet
+    thanks: PatternSet
     account: PatternSet
     order_topic: PatternSet
     personal_data: PatternSet
@@ -245,6 +249,9 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
         mockery=many("abuse", "mockery"),
         mockery_praise=many("abuse", "mockery_praise"),
         comparison=many("abuse", "comparison"),
+        abuse_people=many("abuse", "people"),
+        claims=many("abuse", "claims"),
+        disbelief=many("abuse", "disbelief"),
         sarcasm_praise=one("sarcasm", "praise_words"),
         sarcasm_problem=one("sarcasm", "problem_words"),
         sarcasm_markers=one("sarcasm", "markers"),
@@ -254,6 +261,7 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
         crowd=many("crowd"),
         laughter=many("crowd", "laughter"),
         addressed=many("crowd", "addressed"),
+        thanks=many("crowd", "thanks"),
         account=many("account"),
         order_topic=many("order_topic"),
         personal_data=many("personal_data"),

@@ -144,6 +144,11 @@ def test_praise_told_as_a_hard_story_is_still_praise(triager: RuleTriager, text:
         "AGAIN a screw missing from the box, now it's half built in my bedroom",
         "table arrived today with a massive scratch across the top",
         "Schrank mit gebrochener Tür geliefert, seit 3 Wochen warte ich. Langsam reicht's",
+        # Arrived leaking or half empty, no longer holds a charge, told only afterwards.
+        "la bouteille de shampoing est arrivée à moitié vide",
+        "de accu van de stofzuiger houdt na een maand niet meer",
+        "la lampada non tiene più la carica dopo due settimane",
+        "só me disseram depois de pagar que não entregam nos Açores",
     ],
 )
 def test_damage_and_missing_parts_are_complaints(triager: RuleTriager, text: str) -> None:
@@ -244,6 +249,41 @@ def test_insults_with_nothing_to_act_on_are_abuse_and_never_thanked(
     assert t.sentiment < 0
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A person insulted by their desk: the desk is who is insulted, not a problem story.
+        "@brand Pieter from your customer service is utterly clueless, someone sack him",
+        "@brand Marta del servizio clienti è un disastro, come fate a tenerla?",
+        # Whoever buys from the brand.
+        "@brand ma chi vi compra? gente senza cervello",
+        # The brand's own words quoted to be laughed at.
+        "@brand 'clinically proven' they say, yeah right 🙄",
+        '@brand "100% natuurlijk" zeggen ze, ja vast 🤡',
+    ],
+)
+def test_mockery_and_insults_aimed_at_people_are_abuse(triager: RuleTriager, text: str) -> None:
+    t = assess(triager, text)
+    assert t.intent is Intent.ABUSE and not t.should_reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Judging the service the writer used complains about it, it insults no one.
+        "@brand your customer service is terrible, you're terrible",
+        # A quoted claim with a problem named is a complaint.
+        "@brand 'waterproof' they said 🙄 it leaked through on the first night",
+        # Quoting the instructions is no mockery.
+        "@brand the manual says 'charge fully before first use', how long does that take?",
+    ],
+)
+def test_a_judged_service_or_a_quote_with_a_problem_is_no_insult(
+    triager: RuleTriager, text: str
+) -> None:
+    assert assess(triager, text).intent is not Intent.ABUSE
+
+
 def test_rude_words_with_a_concrete_problem_are_a_complaint(triager: RuleTriager) -> None:
     t = assess(triager, "you clowns charged me twice for one order, fix it")
     assert t.intent is Intent.COMPLAINT
@@ -257,6 +297,7 @@ def test_rude_words_with_a_concrete_problem_are_a_complaint(triager: RuleTriager
         "how is it possible nobody answers the phone for an hour?",
         "been on hold for 50 minutes, is anyone actually working today?",
         "can't log in to the app since yesterday, what's going on?",
+        "why has my refund taken four weeks and nobody told me anything?",
     ],
 )
 def test_a_problem_posed_as_a_question_is_a_complaint(triager: RuleTriager, text: str) -> None:
@@ -276,6 +317,19 @@ def test_a_problem_posed_as_a_question_is_a_complaint(triager: RuleTriager, text
 def test_praise_taken_back_is_not_thanked(triager: RuleTriager, text: str) -> None:
     t = assess(triager, text)
     assert t.intent is not Intent.PRAISE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "de nieuwe lamp is echt super goed, eindelijk licht in de gang",
+        "la mochila es comodísima y el color es precioso",
+        "a bicicleta é a única que o meu filho quer usar 😄",
+        "new headphones arrived and they're perfect 💚",
+    ],
+)
+def test_praise_in_the_covered_languages_is_thanked(triager: RuleTriager, text: str) -> None:
+    assert assess(triager, text).intent is Intent.PRAISE
 
 
 def test_clear_praise_is_thanked_and_positive(triager: RuleTriager) -> None:

@@ -104,6 +104,29 @@ def test_a_problem_with_the_brands_product_is_still_a_complaint(triager: RuleTri
     assert t.intent is Intent.COMPLAINT
 
 
+def test_praise_said_to_no_one_of_things_the_brand_never_names_is_not_thanked(
+    triager: RuleTriager,
+) -> None:
+    t = assess(triager, "@brand the fireworks over the bay last night were amazing 🎆")
+    assert t.intent is Intent.OTHER and not t.should_reply
+    assert "not the brand's" in t.rationale
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@brand the embr stove is amazing, boiled water in no time",
+        "@brand thanks for the quick refund, amazing",
+        "@brand you are amazing",
+        "@brand amazing 😍",
+    ],
+)
+def test_praise_of_the_brand_said_to_it_or_of_its_things_is_thanked(
+    triager: RuleTriager, text: str
+) -> None:
+    assert assess(triager, text).intent is Intent.PRAISE
+
+
 # --- The glossary's words per language --------------------------------------------------------
 
 

@@ -177,11 +177,16 @@ class RuleTriager:
         # once they are taken out ("what a ridiculous brand", "your ad is cringe"), insult as
         # much as a swear word does. About a service ("the delivery was terrible") they
         # complain.
+        addressee = HANDLE.sub(" ", plain)
+        targeted = bool(
+            rules.abuse_target.search(addressee) or rules.abuse_people.search(addressee)
+        )
         abusive = abusive or bool(
             rules.evaluation.search(plain)
-            and rules.abuse_target.search(HANDLE.sub(" ", plain))
+            and targeted
             and not rules.complaint.search(rules.evaluation.sub(" ", plain))
-            and not rules.trouble_story.search(plain)
+            # A person insulted by their desk ("X from your support team") tells no story.
+            and not rules.trouble_story.search(rules.abuse_people.sub(" ", plain))
         )
         # An insult names no problem: with one, only a cue left after the insults and the
         # judging words are taken out ("clowns, you charged me twice") makes a complaint.
@@ -195,11 +200,20 @@ class RuleTriager:
         named_problem = complaint_cue  # before the weak cues (a sigh, distress emoji) count
         # "a jingle with a ukulele, truly revolutionary 👏", "your support is about as useful as a
         # chocolate teapot": mockery of the brand's ads or people, no problem named.
-        target = rules.abuse_target.search(HANDLE.sub(" ", plain)) is not None
         ironic = rules.mockery.search(plain) and rules.mockery_praise.search(plain)
-        mocked = bool(ironic or rules.comparison.search(plain))
-        # The eye-roll that marks the mockery names no problem of its own.
-        if mocked and target and not rules.complaint.search(rules.mockery.sub(" ", judged)):
+        # "'natural glow', yeah right 🤡": the brand's own words quoted to be laughed at are
+        # both the mockery and its target; told of the writer's own things ("my back is
+        # thrilled") they are sarcasm about what happened to them, a complaint.
+        quoted = bool(
+            rules.claims.search(plain)
+            and rules.disbelief.search(plain)
+            and not rules.safety_own_product.search(plain)
+        )
+        mocked = bool(ironic or rules.comparison.search(plain) or quoted)
+        # The eye-roll that marks the mockery, and the judging words, name no problem.
+        unmocked = rules.mockery.sub(" ", rules.disbelief.sub(" ", judged))
+        unmocked = rules.evaluation.sub(" ", unmocked)
+        if mocked and (targeted or quoted) and not rules.complaint.search(unmocked):
             abusive, complaint_cue = True, False
         sarcastic = self._sarcastic(plain, complaint_cue) and not (abusive and not complaint_cue)
         praise_cue = rules.praise.search(plain) is not None
@@ -281,6 +295,15 @@ class RuleTriager:
             said_to = rules.addressed.search(HANDLE.sub(" ", plain))
             if not said_to and self._trouble(plain, raw_sentiment) is not _Trouble.STORY:
                 intent, learned = Intent.OTHER, ""
+        # "the sunset over the harbour is on fire 🔥": praise said to no one, of things the
+        # brand's knowledge base never names, is not praise of the brand.
+        if (
+            intent is Intent.PRAISE
+            and not rules.addressed.search(addressee)
+            and not rules.thanks.search(plain)
+            and self.vocabulary.elsewhere(rules.praise.sub(" ", plain), language)
+        ):
+            intent, learned = Intent.OTHER, "praise for something that is not the brand's"
         sentiment = self.sentiment.fuse(raw_sentiment, intent, sarcastic=sarcastic)
 
         negative = intent in (Intent.COMPLAINT, Intent.ABUSE) or sentiment <= -0.3

@@ -23,6 +23,7 @@ from bot.text import stems, without_handles_and_links, words
 _EVERYDAY = 5.0  # Zipf frequency from which a knowledge-base word is everyday ("good", "know")
 _SERVICE_EVERYDAY = 5.6  # the same for customer-service words, common as some are ("order" 5.5)
 _MIN_LENGTH = 3
+_NAMED = 2  # telling words from which a text names something (see `elsewhere`)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,14 @@ class BrandVocabulary:
         if self.translate is not None:
             found.update(stems(words(" ".join(self.translate(text)))))
         return not found.isdisjoint(self.terms)
+
+    def elsewhere(self, text: str, language: str = "en") -> bool:
+        """Whether `text` names things (two telling words or more) and none of them is the
+        brand's: it is about something else. Only in the knowledge base's language."""
+        if not self.reaches(language) or self.about(text, language):
+            return False
+        plain = words(without_handles_and_links(text))
+        return len({w for w in plain if _telling(w, _EVERYDAY)}) >= _NAMED
 
 
 @lru_cache(maxsize=50_000)

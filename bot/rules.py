@@ -82,6 +82,7 @@ class Rules:
     spam_computed: dict[str, float]
     safety_incident: PatternSet
     safety_hypothetical: PatternSet
+    safety_someday: PatternSet
     safety_first_person: PatternSet
     safety_own_use: PatternSet
     safety_own_product: PatternSet
@@ -97,6 +98,8 @@ class Rules:
     spam_report: PatternSet
     praise: PatternSet
     praise_doubt: PatternSet
+    praise_resolved: PatternSet
+    praise_unresolved: PatternSet
     abuse: PatternSet
     abuse_target: PatternSet
     mockery: PatternSet
@@ -115,6 +118,7 @@ class Rules:
     laughter: PatternSet
     addressed: PatternSet
     thanks: PatternSet
+    disowned: PatternSet
     account: PatternSet
     order_topic: PatternSet
     personal_data: PatternSet
@@ -229,6 +233,7 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
         spam_computed={str(k): float(v) for k, v in computed.items()},
         safety_incident=many("safety", "incident"),
         safety_hypothetical=many("safety", "hypothetical"),
+        safety_someday=many("safety", "someday"),
         safety_first_person=many("safety", "first_person"),
         safety_own_use=many("safety", "own_use"),
         safety_own_product=many("safety", "own_product"),
@@ -244,6 +249,8 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
         spam_report=many("spam_report"),
         praise=many("praise"),
         praise_doubt=many("praise_doubt"),
+        praise_resolved=many("praise", "resolved"),
+        praise_unresolved=many("praise", "unresolved"),
         abuse=many("abuse"),
         abuse_target=many("abuse", "targets"),
         mockery=many("abuse", "mockery"),
@@ -262,6 +269,7 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
         laughter=many("crowd", "laughter"),
         addressed=many("crowd", "addressed"),
         thanks=many("crowd", "thanks"),
+        disowned=many("crowd", "disowned"),
         account=many("account"),
         order_topic=many("order_topic"),
         personal_data=many("personal_data"),

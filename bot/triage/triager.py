@@ -217,6 +217,17 @@ class RuleTriager:
             abusive, complaint_cue = True, False
         sarcastic = self._sarcastic(plain, complaint_cue) and not (abusive and not complaint_cue)
         praise_cue = rules.praise.search(plain) is not None
+        # "Sean sorted our broken lock in one message, legend": a problem the brand solved,
+        # told with praise and nothing still wrong, is thanks.
+        if (
+            complaint_cue
+            and praise_cue
+            and not (sarcastic or safety or abusive)
+            and rules.praise_resolved.search(plain)
+            and not rules.praise_unresolved.search(plain)
+            and not self._doubted(plain)
+        ):
+            complaint_cue = named_problem = False
         # Distress emoji with nothing named make a complaint, unless they cheer ("so good 😭").
         complaint_cue = complaint_cue or (
             not question
@@ -295,6 +306,17 @@ class RuleTriager:
             said_to = rules.addressed.search(HANDLE.sub(" ", plain))
             if not said_to and self._trouble(plain, raw_sentiment) is not _Trouble.STORY:
                 intent, learned = Intent.OTHER, ""
+        # "not your fault, just venting": the writer says it is not about the brand.
+        if intent is Intent.COMPLAINT and not flags and rules.disowned.search(plain):
+            intent, learned = Intent.OTHER, "says it is not about the brand; no reply suggested"
+        # A heart or a cheer beside news of things the brand never names ("our daughter was
+        # born today 💗") is no praise of the brand; a heart alone ("❤️❤️") is.
+        if (
+            intent is Intent.PRAISE
+            and not rules.praise.search(_EMOJI.sub(" ", plain))
+            and self.vocabulary.elsewhere(plain, language)
+        ):
+            intent, learned = Intent.OTHER, "an emoji alone, about nothing of the brand's"
         # "the sunset over the harbour is on fire 🔥": praise said to no one, of things the
         # brand's knowledge base never names, is not praise of the brand.
         if (
@@ -438,6 +460,8 @@ class RuleTriager:
         if why is None:
             return None
         if rules.safety_hypothetical.search(literal) and not seen:
+            return None
+        if rules.safety_someday.search(literal):  # "if one day my son swallows one …"
             return None
         return why
 

@@ -1165,6 +1165,13 @@ def test_words_near_the_new_harm_classes_are_no_incident(triager: RuleTriager, t
         "@brand the coin battery of the night light is missing, my toddler played with it",
         # Fell from a height (German).
         "@brand unser Sohn ist vom Wickeltisch gefallen und weint seitdem",
+        # Gas smelled now, a carbon-monoxide alarm going off.
+        "@brand it smells of gas in the stairwell, who do I call",
+        "@brand de CO-melder gaat af en we voelen ons duizelig",
+        # The eyes, and a stroke's signs.
+        "@brand lichtflitsen in mijn oog en nu een schaduw aan de zijkant",
+        "@brand a metal splinter in my eye from the grinder, should I rinse it",
+        "@brand meine Mutter spricht undeutlich und sieht plötzlich nichts mehr links",
     ],
 )
 def test_harm_to_a_person_is_an_incident(triager: RuleTriager, text: str) -> None:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.drafting.address import Address
 from bot.drafting.gate import AnswerGate
 from bot.drafting.grounding import Grounder
 from bot.drafting.guards import GuardRules
@@ -255,7 +256,12 @@ def build_core(
     bad_news = load_bad_news(prompts / "bad_news.toml")
     gate = AnswerGate.load(prompts / "answer_gate.toml")
     drafter = OfflineDrafter(
-        grounder, phrases, alarming=rules.safety_incident, bad_news=bad_news, gate=gate
+        grounder,
+        phrases,
+        alarming=rules.safety_incident,
+        bad_news=bad_news,
+        gate=gate,
+        address=Address.load(prompts / "address.toml"),
     )
     if settings.llm_configured and not offline:
         pipeline = _llm_pipeline(settings, triager, retriever, grounder, drafter)

@@ -14,7 +14,7 @@ from bot.drafting.grounding import (
     subquestions,
 )
 from bot.drafting.guards import violations
-from bot.drafting.offline import _fit, _Piece, _shorten, _with_next
+from bot.drafting.offline import _fit, _once, _Piece, _shorten, _with_next
 from bot.evaluation import quotes_knowledge
 from bot.pipeline import Pipeline
 from bot.settings import load_settings
@@ -320,6 +320,31 @@ def test_a_sentence_is_never_quoted_twice_when_the_next_one_leans_on_it() -> Non
     quoted = _with_next(first)
     assert quoted.count("Late returns cost a fee.") == 1
     assert quoted == "Late returns cost a fee. It is charged per day."
+
+
+def test_a_sentence_one_answer_brings_along_is_said_once_by_the_answer_it_opens() -> None:
+    # The first answer came with its next sentence, which is what the second answer opens with.
+    first = _Piece("Bring your passport. Driving licences are not accepted.", 0, shorten=True)
+    second = _Piece("Driving licences are not accepted. Nor are copies.", 0, shorten=True)
+    again = _Piece("Bring your passport. Nothing else is needed.", 2, shorten=True)
+    said = [p.text for p in _once([first, second, again])]
+    assert said == ["Bring your passport.", "Driving licences are not accepted. Nor are copies."]
+
+
+def test_a_policy_line_about_customers_is_said_to_the_reader(tmp_path, embedder) -> None:
+    kb = tmp_path / "kb"
+    (kb / "policies").mkdir(parents=True)
+    (kb / "policies" / "lessons.md").write_text(
+        "# Lessons\n\n## Cancelling a lesson\n\nCustomers may cancel a lesson free of charge "
+        "up to 24 hours before it starts. Later cancellations are charged in full.\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(knowledge_dir=kb, data_dir=tmp_path / "data", brand_name="Swimly")
+    core = container.build_core(settings, embedder=embedder)
+    outcome = run(core, "until when can I cancel a lesson free of charge?")
+    assert_well_formed(outcome)
+    assert "You may cancel a lesson free of charge" in outcome.draft.text
+    assert "Customers may" not in outcome.draft.text
 
 
 def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:

@@ -8,12 +8,14 @@ the question the reply is a holding reply and the mention is escalated instead.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.domain import Draft, Flag, Intent, Mention, Source, SourceKind, Triage
+from bot.drafting.address import Address
 from bot.drafting.gate import AnswerGate, features
 from bot.drafting.grounding import (
     Evidence,
@@ -29,7 +31,7 @@ from bot.drafting.guards import MAX_CHARS
 from bot.drafting.phrases import Phrases
 from bot.networks.rules import RULES
 from bot.patterns import PatternSet
-from bot.text import normalise, stem_set, truncate
+from bot.text import normalise, sentences, stem_set, truncate
 
 
 @dataclass
@@ -71,15 +73,29 @@ def _topic_terms(evidence: Evidence) -> frozenset[str]:
 
 
 def _once(pieces: list[_Piece]) -> list[_Piece]:
-    """Drop a piece whose sentence an earlier piece already says (the same rule can stand on two
-    pages, and one answer may bring along the sentence another answer is)."""
+    """Say each sentence once. The same rule can stand on two pages (a piece that opens with
+    what an earlier one said is dropped), and one answer may bring along, as its next sentence,
+    the sentence another answer opens with or an earlier one said (that sentence is dropped
+    from the piece that only brought it along)."""
+
+    def key(text: str) -> str:
+        return normalise(text)[:_SAME_START]
+
+    parts = [sentences(p.text) if p.shorten else [p.text] for p in pieces]
+    opening = {key(each[0]) for each in parts if each}
     said: list[str] = []
     out = []
-    for piece in pieces:
-        text = normalise(piece.text)
-        if any(text[:_SAME_START] in earlier for earlier in said):
+    for piece, each in zip(pieces, parts, strict=True):
+        if not each or any(key(each[0]) in earlier for earlier in said):
             continue
-        said.append(text)
+        fresh = [each[0]] + [
+            part
+            for part in each[1:]
+            if key(part) not in opening and not any(key(part) in earlier for earlier in said)
+        ]
+        said.extend(normalise(part) for part in fresh)
+        if len(fresh) < len(each):
+            piece = dataclasses.replace(piece, text=" ".join(fresh))
         out.append(piece)
     return out
 
@@ -103,8 +119,11 @@ class OfflineDrafter:
         alarming: PatternSet | None = None,
         bad_news: PatternSet | None = None,
         gate: AnswerGate | None = None,
+        address: Address | None = None,
     ) -> None:
         self.grounder = grounder
+        # "Customers may return it" is said to the reader: "You may return it".
+        self.address = address or Address({})
         self.phrases = phrases
         # Whether the sentences chosen for a question answer it, or only share its words.
         self.gate = gate
@@ -364,9 +383,9 @@ class OfflineDrafter:
                 return e
         return None
 
-    @staticmethod
-    def _fact(evidence: Evidence, say: Callable[[str], str], keep: int) -> _Piece:
-        """A quoted fact; `say` picks the draft's phrases (a review's lead-in)."""
+    def _fact(self, evidence: Evidence, say: Callable[[str], str], keep: int) -> _Piece:
+        """A quoted fact, said to the reader where it speaks of "customers"; `say` picks the
+        draft's phrases (a review's lead-in)."""
         sentence = _with_next(evidence).strip()
         if sentence[-1:] not in ".!?":
             sentence += "."
@@ -374,6 +393,8 @@ class OfflineDrafter:
             lead = say("review_lead")
             body = re.sub(r"^[^:]{1,60}\(\d/5\):\s*", "", sentence)
             sentence = f"{lead} “{body}”"
+        else:
+            sentence = self.address.to_reader(sentence)
         return _Piece(sentence, keep, shorten=True, focus=evidence.covered)
 
 

@@ -51,6 +51,12 @@ eval: $(STAMP)
 		tests/fixtures/adversarial_fourth/mentions.jsonl --knowledge tests/fixtures/adversarial_fourth/knowledge
 	BOT_BRAND_NAME=Kelvora BOT_BRAND_HANDLE=kelvora $(BIN)/bot triage-eval --no-real \
 		tests/fixtures/adversarial_fifth/mentions.jsonl --knowledge tests/fixtures/adversarial_fifth/knowledge
+	BOT_BRAND_NAME=Sorelune BOT_BRAND_HANDLE=sorelune $(BIN)/bot triage-eval --no-real \
+		tests/fixtures/adversarial_sixth/mentions.jsonl --knowledge tests/fixtures/adversarial_sixth/knowledge
+	BOT_BRAND_NAME=Pimbora BOT_BRAND_HANDLE=pimbora $(BIN)/bot triage-eval --no-real \
+		tests/fixtures/adversarial_seventh/mentions.jsonl --knowledge tests/fixtures/adversarial_seventh/knowledge
+	BOT_BRAND_NAME=Ashvelde BOT_BRAND_HANDLE=ashvelde $(BIN)/bot triage-eval --no-real \
+		tests/fixtures/adversarial_eighth/mentions.jsonl --knowledge tests/fixtures/adversarial_eighth/knowledge
 	$(BIN)/bot eval --knowledge knowledge --input samples/labelled.jsonl --off-topic ../shared/real
 	$(BIN)/bot eval --knowledge tests/fixtures/kb_other --input tests/fixtures/kb_other_labelled.jsonl \
 		--brand Brewline --handle brewline --data-dir .bot-data/eval-brewline
@@ -74,6 +80,14 @@ eval: $(STAMP)
 		--brand Snuffora --handle snuffora --data-dir .bot-data/eval-snuffora
 	$(BIN)/bot eval --knowledge tests/fixtures/kb_twelfth --input tests/fixtures/kb_twelfth_labelled.jsonl \
 		--brand Halmstrek --handle halmstrek --data-dir .bot-data/eval-halmstrek
+	$(BIN)/bot eval --knowledge tests/fixtures/kb_thirteenth --input tests/fixtures/kb_thirteenth_labelled.jsonl \
+		--brand "Tidewren Ferries" --handle tidewren --data-dir .bot-data/eval-tidewren
+	$(BIN)/bot eval --knowledge tests/fixtures/kb_fourteenth --input tests/fixtures/kb_fourteenth_labelled.jsonl \
+		--brand Kiekwerk --handle kiekwerk --data-dir .bot-data/eval-kiekwerk
+	$(BIN)/bot eval --knowledge tests/fixtures/kb_fifteenth --input tests/fixtures/kb_fifteenth_labelled.jsonl \
+		--brand "Veltrana Energie" --handle veltrana --data-dir .bot-data/eval-veltrana
+	$(BIN)/bot eval --knowledge tests/fixtures/kb_sixteenth --input tests/fixtures/kb_sixteenth_labelled.jsonl \
+		--brand "Wexlow Opticians" --handle wexlow --data-dir .bot-data/eval-wexlow
 
 clean:
 	rm -rf $(VENV) .bot-data

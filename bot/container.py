@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 
 from bot.drafting.address import Address
 from bot.drafting.gate import AnswerGate
-from bot.drafting.grounding import Grounder
+from bot.drafting.grounding import STOP, Grounder
 from bot.drafting.guards import GuardRules
 from bot.drafting.kinds import load_answer_kinds
 from bot.drafting.offline import OfflineDrafter
 from bot.drafting.phrases import load_bad_news, load_phrases
+from bot.drafting.shapes import QuestionShapes
 from bot.events import Events, NoEvents
 from bot.knowledge.embeddings import RecentTexts, WordLlamaEmbedder
 from bot.knowledge.expert import EXPERT_DOC
@@ -194,6 +195,7 @@ def _knowledge(
         products=product_names(retriever.chunks),
         uncovered=UncoveredTopics.load(topics, (c.text for c in retriever.chunks)),
         kinds=load_answer_kinds(settings.prompts_path / "answer_kinds.toml"),
+        shapes=QuestionShapes.load(settings.prompts_path / "question_shapes.toml", STOP),
     )
     return retriever, grounder
 

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from bot.domain import Draft, Flag, Intent, Mention, Outcome, Source, SourceKind, Triage
-from bot.drafting.grounding import Grounder, subquestions
+from bot.drafting.grounding import Grounder
 from bot.drafting.guards import GuardRules, violations
 from bot.ports import Drafter, KnowledgeBase, TriageRefiner
 from bot.text import EMAIL, PHONE
@@ -133,14 +133,13 @@ class Pipeline:
             log.warning("model triage failed for %s: %s; rules only", mention.id, exc)
             return triage
 
-    @staticmethod
-    def _queries(mention: Mention, triage: Triage) -> list[str]:
+    def _queries(self, mention: Mention, triage: Triage) -> list[str]:
         """The whole mention, plus each question when it asks two things (one search each, so
         both topics reach the top of the list)."""
         # A safety incident also needs the knowledge base's incident procedure and contact.
         if Flag.SAFETY in triage.flags:
             return [f"{mention.text} safety incident report contact"]
-        parts = subquestions(mention.text)
+        parts = self.grounder.shapes.subquestions(mention.text)
         return [*parts, mention.text] if len(parts) > 1 else [mention.text]
 
     @staticmethod

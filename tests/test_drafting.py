@@ -11,10 +11,10 @@ from bot.drafting.grounding import (
     passage_leads,
     passage_sentences,
     select,
-    subquestions,
 )
 from bot.drafting.guards import violations
 from bot.drafting.offline import _fit, _once, _Piece, _shorten, _with_next
+from bot.drafting.shapes import shipped
 from bot.evaluation import quotes_knowledge
 from bot.pipeline import Pipeline
 from bot.settings import load_settings
@@ -502,7 +502,7 @@ def test_a_sentence_without_a_subject_is_quoted_with_the_one_before() -> None:
 
 def test_a_second_question_may_open_with_a_preposition() -> None:
     text = "Was kostet der Versand nach Deutschland und mit welchem Paketdienst kommt das?"
-    assert subquestions(text) == [
+    assert shipped().subquestions(text) == [
         "Was kostet der Versand nach Deutschland",
         "mit welchem Paketdienst kommt das?",
     ]
@@ -515,7 +515,7 @@ def test_social_spellings_of_function_words_are_not_topic_words(core) -> None:
 
 def test_a_second_question_may_open_with_and() -> None:
     text = "@shop can I drop my return off at your office? And what time do you open on Saturday"
-    assert subquestions(text) == [
+    assert shipped().subquestions(text) == [
         "can I drop my return off at your office?",
         "what time do you open on Saturday",
     ]
@@ -523,7 +523,7 @@ def test_a_second_question_may_open_with_and() -> None:
 
 def test_a_statement_joined_on_to_a_question_with_and_asks_too() -> None:
     text = "how long do I have to register it? and the app can't find my wifi, help"
-    assert subquestions(text)[1] == "the app can't find my wifi, help"
+    assert shipped().subquestions(text)[1] == "the app can't find my wifi, help"
 
 
 def test_later_sentences_of_a_list_item_and_faq_answers_know_what_they_are_about() -> None:
@@ -580,7 +580,7 @@ def test_a_cut_never_ends_on_a_purpose_or_a_list_label() -> None:
 
 def test_a_negated_question_word_opens_a_statement_not_a_question() -> None:
     text = "how do I delete my account in the app? can't find it anywhere"
-    assert subquestions(text) == [text]
+    assert shipped().subquestions(text) == [text]
 
 
 def test_an_answer_is_not_cut_mid_sentence_while_a_dm_ask_could_go_instead() -> None:

@@ -23,12 +23,12 @@ from wordfreq import zipf_frequency
 
 from bot.domain import Source, SourceKind
 from bot.drafting.kinds import AnswerKind
+from bot.drafting.shapes import SHIPPED, QuestionShapes, shipped
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.topics import UncoveredTopics
 from bot.ports import Embedder
 from bot.text import (
     EMAIL,
-    HANDLE,
     INFORMAL,
     normalise,
     sentences,
@@ -38,106 +38,6 @@ from bot.text import (
     words,
 )
 
-# A quantity in the question ("a 700W hair dryer", "150 kg", "86% health") wants a figure in the
-# same unit.
-_QUANTITY = re.compile(
-    r"\d+(?:[.,]\d+)?\s?(kwh|wh|mah|w|v|a|kg|g|km|cm|mm|m|l|ml|gb|mb|tb|hz|ghz|mbps|°c|%)(?!\w)"
-)
-
-
-@lru_cache(maxsize=10_000)
-def _quantities(question: str) -> tuple[re.Pattern[str], ...]:
-    units = dict.fromkeys(m.group(1) for m in _QUANTITY.finditer(question))
-    return tuple(re.compile(rf"\d\s?{re.escape(u)}(?!\w)", re.IGNORECASE) for u in units)
-
-
-# "Do you have a shop in Utrecht?", "Is there a student discount?": the answer says whether
-# there is one ("we have no shops", "we offer a 10% student discount"), not just the word.
-_EXISTS = re.compile(
-    r"\b(?:(?:do|does) (?:you|they|u|it) (?:have|offer|sell|carry|do|make)|is there|are there)"
-    r" (?:an?|any|some)? ?([a-z]{3,})\b(?: ([a-z]{3,})\b)?"  # "a shop", "a physical shop"
-)
-
-
-@lru_cache(maxsize=10_000)
-def _existence(question: str) -> tuple[re.Pattern[str], ...]:
-    found = _EXISTS.search(question)
-    asked = [w for w in found.groups() if w and w not in _STOP] if found else []
-    if not asked:
-        return ()
-    # "batteri" → "batter": battery, batteries
-    thing = "|".join(re.escape(s.rstrip("i")) for s in stems(asked))
-    return (
-        re.compile(
-            r"\b(have|has|offer|offers|sell|sells|carry|carries|there (is|are)|no|not)\b"
-            rf"[^.;:]{{0,40}}?\b({thing})\w*",
-            re.IGNORECASE,
-        ),
-    )
-
-
-# "Is it safe to charge it overnight?", "Safe to keep using?", "ok to take it on a plane?": the
-# answer says whether to do that ("do not charge it unattended", "stop using it"), in the
-# question's own verb.
-_SAFE_TO = re.compile(
-    r"\b(?:safe|ok|okay|fine|dangerous|risky) to "
-    r"(?:keep (?:on )?|continue (?:to )?|still |go on )?([a-z]{3,})\b"
-)
-
-
-@lru_cache(maxsize=10_000)
-def _safe_to(question: str) -> tuple[re.Pattern[str], ...]:
-    found = _SAFE_TO.search(question)
-    if not found or found.group(1) in _STOP:
-        return ()
-    word = found.group(1)
-    stem = stems([word])[0]
-    if word.endswith("y") and stem.endswith("i"):  # "dry" → dry, dries, dried, drying
-        verb = rf"{re.escape(stem[:-1])}(?:y|ies|ied|ying)"
-    elif stem.endswith("e"):  # "use" → use, uses, used, using; not "contact us"
-        verb = rf"{re.escape(stem[:-1])}(?:e|es|ed|ing)"
-    else:
-        verb = rf"{re.escape(stem)}\w*"
-    return (
-        re.compile(
-            r"\b(do not|don't|never|stop|avoid|no longer|safe to|safely|can|may|continue|"
-            rf"before|until)\s+(?:\w+\s+)?{verb}\b",
-            re.IGNORECASE,
-        ),
-    )
-
-
-# "What's the warranty on …", "what kind of battery …": the thing a what-question asks about.
-_WHAT_THING = re.compile(
-    r"\bwhat(?:['’]s|s| is| are| was)? (?:the |your |a |an )?(?:kind of |type of |sort of )?"
-    r"([a-z]{3,})\b"
-)
-# Not a thing: a degree ("what's the best …", "the least painful way") or what happens.
-_NOT_A_THING = re.compile(
-    r"best|worst|most|least|cheapest|fastest|quickest|easiest|simplest|safest|biggest|smallest|"
-    r"latest|newest|longest|shortest|highest|lowest|nearest|closest|going|happens?|happened|"
-    r"happening|wrong"
-)
-
-
-@lru_cache(maxsize=10_000)
-def _asked_thing(question: str) -> str | None:
-    found = _WHAT_THING.search(question)
-    if not found or found.group(1) in _STOP or _NOT_A_THING.fullmatch(found.group(1)):
-        return None
-    return stems([found.group(1)])[0]
-
-
-_ANAPHORIC = re.compile(
-    r"^(after that|this|that|these|those|it|they|then|also|in that case|otherwise|if so|there|"
-    r"once (it|they|that|this)|both|neither|each of (them|these)|(you|we) (can|may) also|"
-    # "Volta Extra Battery, €699. Works with the Volta 1200 only.": no subject of its own.
-    r"(works|fits|comes|includes|requires|needs|supports|lasts|weighs|holds) )\b"
-    # "If you notice any of these, stop using it": the list it points back to comes first.
-    r"|^[^,;.]{0,40}\b(any|all|none|one|either|each) of (these|those|them|this)\b",
-    re.IGNORECASE,
-)
-_ONLY = re.compile(r"\bonly\b", re.IGNORECASE)
 # Share of a mention's words (by surprisal) the knowledge base never uses at which it is about
 # something else (`Grounder.unfamiliar`). Chosen on the six tuned brands' labelled questions and
 # complaints and the dev half of ../shared/real: at 0.6 it leaves 95 % of answerable ones alone
@@ -150,14 +50,7 @@ UNFAMILIAR = 0.6
 _UNKNOWN_BY_USES = {0: 1.0, 1: 0.5}
 _COMMONEST = 7.0  # Zipf frequency of the commonest words ("the"): surprisal is measured from it
 _IN_HEADING = 0.6  # a question word found in the section's heading (or an item's lead)
-_UNITS = frozenset(stems(["minute", "hour", "day", "week", "month", "year", "time"]))
-_GOES_ON = re.compile(r"^\W*(it|they|these|those|mine|both|it's|they're|its|their)\b")
-_CLAUSE = re.compile(r"(?<=[.!?])\s+|\n+")
-_ASKING = re.compile(
-    r"^\W*(@\w+\s+)*(how|what|when|where|which|who|why|can|could|do|does|did|is|are|will|would|"
-    r"should|may|hoe|wat|wanneer|waar|welke|kan|kun|mag|moet|wie|was|wann|wo|welche|kann|darf|ist|gibt)\b"
-)
-_STOP = set(STOPWORDS_EN_PLUS) | set(STOPWORDS_DUTCH) | set(STOPWORDS_GERMAN) | INFORMAL
+STOP = frozenset(STOPWORDS_EN_PLUS) | set(STOPWORDS_DUTCH) | set(STOPWORDS_GERMAN) | INFORMAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +94,11 @@ class Grounder:
         products: Iterable[str] = (),
         uncovered: UncoveredTopics | None = None,
         kinds: Sequence[AnswerKind] = (),
+        shapes: QuestionShapes | None = None,
     ) -> None:
         self.embedder = embedder
+        # What a question's wording asks for (prompts/question_shapes.toml).
+        self.shapes = shapes or QuestionShapes.load(SHIPPED, STOP)
         self.kinds = tuple(kinds)  # what a question may ask for (prompts/answer_kinds.toml)
         self.uncovered = uncovered or UncoveredTopics([], [])
         names = {normalise(p) for p in products if p.strip()}
@@ -245,14 +141,14 @@ class Grounder:
         rumours"): the information need sits in the asking sentence. `focus_on` names the part
         that asks, when the caller knows it (one of two questions in a mention).
         """
-        focus = set(self._stems(focus_on or asking_part(question), language))
+        focus = set(self._stems(focus_on or self.shapes.asking_part(question), language))
         out: dict[str, float] = {}
         for stem in self._stems(question, language):
             out[stem] = self._idf(stem) * (1.0 if stem in focus else 0.35)
         return out
 
     def _stems(self, text: str, language: str) -> list[str]:
-        tokens = [t for t in words(text) if t not in _STOP and t not in self._ignore]
+        tokens = [t for t in words(text) if t not in STOP and t not in self._ignore]
         found = stems(tokens) + (stems(tokens, language) if language != "en" else [])
         return [s for s in found if s not in self._ignore and (len(s) >= 2 or s.isdigit())]
 
@@ -284,7 +180,7 @@ class Grounder:
         plain = EMAIL.sub(" ", without_handles_and_links(text))
         total = unknown = 0.0
         for word in words(plain):
-            if not word.isalpha() or word in _STOP or word in self._ignore:
+            if not word.isalpha() or word in STOP or word in self._ignore:
                 continue
             stem = stems([word])[0]
             if stem in self._ignore:
@@ -350,7 +246,7 @@ class Grounder:
     ) -> list[Evidence]:
         terms = self._known(self.terms(question, language, focus_on))
         asked = focus_on or question
-        asking = focus_on or asking_part(question)
+        asking = focus_on or self.shapes.asking_part(question)
         extra = {
             t: w
             for t, w in self.terms(" ".join(self.glossary.expansions(asking))).items()
@@ -367,14 +263,15 @@ class Grounder:
         total = sum(terms.values()) or sum(extra.values()) or 1.0
         plain_q = normalise(asked)
         wanted = [kind.answer for kind in self.kinds if kind.asked_by(plain_q)]
-        wanted += _quantities(plain_q) + _existence(plain_q)
+        shapes = self.shapes
+        wanted += shapes.quantities(plain_q) + shapes.existence(plain_q)
         # Preferred, not required: "keep them out of the rain" answers "ok to use it in the
         # rain?" without the verb, so a sentence lacking it is no incomplete answer.
-        preferred = _safe_to(plain_q)
+        preferred = shapes.safe_to_do(plain_q)
         # "What's the warranty on the SunFold 100?" asks about the warranty: a sentence (or
         # section) that says "warranty" is preferred over the product's spec line.
-        thing = _asked_thing(plain_q)
-        if thing in self._ignore or thing in self._name_stems or thing in _UNITS:
+        thing = shapes.thing(plain_q)
+        if thing in self._ignore or thing in self._name_stems or thing in shapes.time_units:
             thing = None  # the brand, a product (the product signal's job) or "what time"
         pairs = _pairs(_stem_seq(asked))
         asked_products = self._named(asked)
@@ -412,7 +309,7 @@ class Grounder:
             bonus += sum(0.5 * w for t, w in filed.items() if t in heading)
             # A sentence that shares nothing with the question but a unit ("after a week" →
             # "within 4 weeks") is not the answer of that kind, only a figure in that unit.
-            topic = any(not (t.isdigit() or t in _UNITS) for t in covered | related)
+            topic = any(not (t.isdigit() or t in shapes.time_units) for t in covered | related)
             matched = [topic and _has(answer, sentence) for answer in wanted]
             liked = [topic and _has(answer, sentence) for answer in preferred]
             if thing:
@@ -468,7 +365,7 @@ class Grounder:
         if named & asked:
             return 1.0
         # "Works with the Volta 1200 only" answers for every other product too.
-        return -1.0 if named and not _ONLY.search(sentence) else 0.0
+        return -1.0 if named and not self.shapes.says_only(sentence) else 0.0
 
     def answerability(
         self, question: str, evidence: Sequence[Evidence], language: str = "en"
@@ -496,7 +393,7 @@ class Grounder:
             return False  # even when another part is answerable: a person should see it
         if self.unfamiliar(question, language):
             return False
-        for part in dict.fromkeys([None, *subquestions(question)]):
+        for part in dict.fromkeys([None, *self.shapes.subquestions(question)]):
             evidence = self.evidence(question, sources, language, part)
             if self.answers(part or question, evidence, language):
                 return True
@@ -506,7 +403,7 @@ class Grounder:
         """Say what the knowledge base lacks for `question`, for the reviewer: the asking
         part's rarest words that the best passage sentence does not have (words the knowledge
         base never uses first)."""
-        asking = asking_part(question)
+        asking = self.shapes.asking_part(question)
         terms = self.terms(asking, language)
         best = self.evidence(question, sources, language)
         have = (best[0].covered | best[0].related) if best else frozenset()
@@ -532,55 +429,6 @@ class Grounder:
         return [self._cache[t] for t in texts]
 
 
-_QUESTION_WORD = (
-    r"(how|what|what's|whats|when|where|which|who|why|can|could|do|does|did|is|are|will|would|"
-    r"should|may|hoe|wat|wanneer|waar|welke?|kan|kun|mag|moet|wie|was|wann|wo|welche[mnrs]?|kann|darf|"
-    r"ist|gibt)\b(?!['’]t)"  # "can't find it anywhere" says, it does not ask
-)
-_SPLIT_ASK = re.compile(
-    r"\s*,?\s*\b(?:and|also|plus|en|und|&)\s+(?:also\s+)?"
-    # "… und mit welchem Paketdienst?", "and by when …": a preposition may lead the question.
-    r"(?=(?:(?:with|by|in|on|at|for|from|to|mit|bei|an|auf|für|von|zu|met|bij|voor|van|op|naar)"
-    r"\s+)?" + _QUESTION_WORD + ")",
-    re.IGNORECASE,
-)
-
-
-_LEADING_AND = re.compile(r"^(?:and|also|plus|oh and|en|und)\b,?\s+(?:also\s+)?", re.IGNORECASE)
-
-
-@lru_cache(maxsize=10_000)
-def asking_part(question: str) -> str:
-    """Return the sentences of `question` that ask (ending in "?" or opening with a question
-    word), or all of it when none does."""
-    parts = [p for p in _CLAUSE.split(question) if p.strip()]
-    asking = [p for p in parts if p.rstrip().endswith("?") or _ASKING.match(normalise(p))]
-    # "Can I use my old panels with it? They have MC4 plugs": a sentence that goes on about
-    # what was just asked belongs to the question.
-    asking += [
-        after
-        for before, after in pairwise(parts)
-        if before in asking and after not in asking and _GOES_ON.match(normalise(after))
-    ]
-    return " ".join(p for p in parts if p in asking) or question
-
-
-def subquestions(text: str) -> list[str]:
-    """Split a mention that asks two things into its questions (else return it whole)."""
-    plain = HANDLE.sub(" ", text)
-    # "…? And what time do you open?": a sentence may open with the "and" that joins it on;
-    # after a question, such a sentence asks too ("…? and the app can't find my wifi, help").
-    asking: list[str] = []
-    for raw in re.split(r"(?<=[.!?])\s+|\n+", plain):
-        part = _LEADING_AND.sub("", raw.strip())
-        joined_on = part != raw.strip() and bool(asking)
-        if part.endswith("?") or re.match(r"\W*" + _QUESTION_WORD, part, re.I) or joined_on:
-            asking.append(part)
-    parts = [p.strip(" ,") for a in asking for p in _SPLIT_ASK.split(a) if p and p.strip(" ,")]
-    parts = [p for p in parts if len(words(p)) >= 3]
-    return parts if len(parts) >= 2 else [text]
-
-
 def _any_of(names: Iterable[str], then: str = "") -> re.Pattern[str] | None:
     """Compile a whole-word match for any of `names` (longest first), followed by `then`."""
     ordered = sorted(names, key=len, reverse=True)
@@ -602,7 +450,7 @@ def _has(pattern: re.Pattern[str], sentence: str) -> bool:
 @lru_cache(maxsize=50_000)
 def _stem_seq(text: str) -> tuple[str, ...]:
     """Return the content-word stems of `text` in order (stop words left out)."""
-    return tuple(stems(t for t in words(text) if t not in _STOP))
+    return tuple(stems(t for t in words(text) if t not in STOP))
 
 
 def content_stems(text: str) -> frozenset[str]:
@@ -668,7 +516,7 @@ def _passage(text: str) -> dict[str, str]:
             # leant on, never on the item before it.
             out.setdefault(f"{anchor[0]} {sentence}", out.get(anchor[0], ""))
             continue
-        if previous and _ANAPHORIC.match(sentence):
+        if previous and shipped().leans_on_before(sentence):
             if len(previous) + len(sentence) < 250:
                 # "A. You can also B. It takes C.": a chain is quoted whole.
                 base = previous if previous[-1:] in ".!?" else f"{previous}."

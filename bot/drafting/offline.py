@@ -25,7 +25,6 @@ from bot.drafting.grounding import (
     passage_leads,
     passage_sentences,
     select,
-    subquestions,
 )
 from bot.drafting.guards import MAX_CHARS
 from bot.drafting.phrases import Phrases
@@ -254,7 +253,7 @@ class OfflineDrafter:
         facts = facts if ask.answerable else []
         if not facts:
             return [_Piece(say("holding"), 0)], _HOLDING
-        asked = len(subquestions(mention.text))
+        asked = len(self.grounder.shapes.subquestions(mention.text))
         if not self._confident(ask, facts, asked):
             each = _NOTE_QUOTE // len(facts)
             closest = " ".join(f"“{truncate(f.sentence, each)}”" for f in facts)
@@ -336,7 +335,7 @@ class OfflineDrafter:
         limit: int,
     ) -> list[Evidence]:
         """Pick answer sentences: one per sub-question when the mention asks two things."""
-        parts = subquestions(mention.text)
+        parts = self.grounder.shapes.subquestions(mention.text)
         if len(parts) < 2 or limit < 2:
             return select(evidence, limit)
         chosen: list[Evidence] = []

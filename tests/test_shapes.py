@@ -37,20 +37,33 @@ def test_a_sentence_that_goes_on_about_the_question_belongs_to_it(
 
 
 def test_a_language_added_to_the_file_is_read_without_code(tmp_path: Path) -> None:
-    text = "@brand combien coûte la livraison et quand arrive le colis ?"
+    text = "@brand ile kosztuje dostawa i kiedy przyjdzie paczka?"  # Polish is not shipped
     shipped = QuestionShapes.load(SHIPPED)
-    assert shipped.subquestions(text) == [text]  # French joiners are not in the shipped file
+    assert shipped.subquestions(text) == [text]
     extended = SHIPPED.read_text(encoding="utf-8")
-    extended = extended.replace('joiners = ["and",', 'joiners = ["et", "and",')
-    extended = extended.replace(
-        "question_words = [\n", 'question_words = [\n  "quand", "combien",\n'
-    )
+    extended = extended.replace('joiners = ["and",', 'joiners = ["i", "and",')
+    extended = extended.replace("question_words = [\n", 'question_words = [\n  "ile", "kiedy",\n')
     path = tmp_path / "question_shapes.toml"
     path.write_text(extended, encoding="utf-8")
     assert QuestionShapes.load(path).subquestions(text) == [
-        "combien coûte la livraison",
-        "quand arrive le colis ?",
+        "ile kosztuje dostawa",
+        "kiedy przyjdzie paczka?",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("combien coûte la livraison et quand arrive le colis ?", 2),
+        ("¿cuánto cuesta el envío y cuándo llega el paquete?", 2),
+        ("quanto custa o envio e quando chega a encomenda?", 2),
+        ("quanto costa la spedizione e quando arriva il pacco?", 2),
+    ],
+)
+def test_two_questions_are_split_in_the_covered_languages(
+    shapes: QuestionShapes, text: str, parts: int
+) -> None:
+    assert len(shapes.subquestions(text)) == parts
 
 
 def test_what_an_existence_question_wants_names_the_thing(shapes: QuestionShapes) -> None:

@@ -347,6 +347,22 @@ def test_a_policy_line_about_customers_is_said_to_the_reader(tmp_path, embedder)
     assert "Customers may" not in outcome.draft.text
 
 
+
+def test_a_list_item_quoted_alone_ends_as_a_sentence(tmp_path, embedder) -> None:
+    kb = tmp_path / "kb"
+    (kb / "policies").mkdir(parents=True)
+    (kb / "policies" / "spares.md").write_text(
+        "# Spare parts\n\n## Prices\n\nThese parts fit every Brolly umbrella:\n"
+        "- replacement canopy: €19;\n- spare handle: €9;\n- carry sleeve: €5.\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(knowledge_dir=kb, data_dir=tmp_path / "data", brand_name="Brolly")
+    core = container.build_core(settings, embedder=embedder)
+    outcome = run(core, "how much is a replacement canopy?")
+    assert_well_formed(outcome)
+    assert "€19" in outcome.draft.text
+    assert ";." not in outcome.draft.text and "; " not in outcome.draft.text
+
 def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
     answer = "A" * 150 + ", and " + "b" * 130 + "."  # too long with the opener and closer
     pieces = [

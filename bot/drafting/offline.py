@@ -385,7 +385,8 @@ class OfflineDrafter:
     def _fact(self, evidence: Evidence, say: Callable[[str], str], keep: int) -> _Piece:
         """A quoted fact, said to the reader where it speaks of "customers"; `say` picks the
         draft's phrases (a review's lead-in)."""
-        sentence = _with_next(evidence).strip()
+        # A list item keeps its list's ";" or ":"; quoted on its own it ends as a sentence.
+        sentence = _with_next(evidence).strip().rstrip(";,:").rstrip()
         if sentence[-1:] not in ".!?":
             sentence += "."
         if evidence.source.kind is SourceKind.REVIEW:

@@ -347,7 +347,6 @@ def test_a_policy_line_about_customers_is_said_to_the_reader(tmp_path, embedder)
     assert "Customers may" not in outcome.draft.text
 
 
-
 def test_a_list_item_quoted_alone_ends_as_a_sentence(tmp_path, embedder) -> None:
     kb = tmp_path / "kb"
     (kb / "policies").mkdir(parents=True)
@@ -362,6 +361,7 @@ def test_a_list_item_quoted_alone_ends_as_a_sentence(tmp_path, embedder) -> None
     assert_well_formed(outcome)
     assert "€19" in outcome.draft.text
     assert ";." not in outcome.draft.text and "; " not in outcome.draft.text
+
 
 def test_room_left_by_a_cut_answer_gets_the_opener_and_closer_back() -> None:
     answer = "A" * 150 + ", and " + "b" * 130 + "."  # too long with the opener and closer

@@ -83,6 +83,8 @@ class Rules:
     safety_incident: PatternSet
     safety_hypothetical: PatternSet
     safety_someday: PatternSet
+    safety_enclosed: PatternSet
+    safety_symptoms: PatternSet
     safety_first_person: PatternSet
     safety_own_use: PatternSet
     safety_own_product: PatternSet
@@ -234,6 +236,8 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
         safety_incident=many("safety", "incident"),
         safety_hypothetical=many("safety", "hypothetical"),
         safety_someday=many("safety", "someday"),
+        safety_enclosed=many("safety", "enclosed"),
+        safety_symptoms=many("safety", "symptoms"),
         safety_first_person=many("safety", "first_person"),
         safety_own_use=many("safety", "own_use"),
         safety_own_product=many("safety", "own_product"),

@@ -457,6 +457,11 @@ class RuleTriager:
             warned = self.hazards.warned_symptom(literal)
             if warned and own:
                 why = f"a symptom the safety guide warns of: {', '.join(warned[:3])}"
+        if why is None and rules.safety_enclosed.search(literal):
+            # Used in a tent or a garage, and now a headache or nausea: carbon monoxide.
+            symptom = rules.safety_symptoms.search(literal)
+            if symptom:
+                why = f"{symptom.group(0)} after use in a closed space"
         if why is None:
             return None
         if rules.safety_hypothetical.search(literal) and not seen:

@@ -84,6 +84,7 @@ class Rules:
     safety_hypothetical: PatternSet
     safety_someday: PatternSet
     safety_enclosed: PatternSet
+    safety_ongoing: PatternSet
     safety_symptoms: PatternSet
     safety_first_person: PatternSet
     safety_own_use: PatternSet
@@ -96,6 +97,7 @@ class Rules:
     complaint_weak: PatternSet
     trouble: PatternSet
     trouble_story: PatternSet
+    trouble_negation: PatternSet
     evaluation: PatternSet
     spam_report: PatternSet
     praise: PatternSet
@@ -237,6 +239,7 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
         safety_hypothetical=many("safety", "hypothetical"),
         safety_someday=many("safety", "someday"),
         safety_enclosed=many("safety", "enclosed"),
+        safety_ongoing=many("safety", "ongoing"),
         safety_symptoms=many("safety", "symptoms"),
         safety_first_person=many("safety", "first_person"),
         safety_own_use=many("safety", "own_use"),
@@ -249,6 +252,7 @@ def load_rules(path: Path, languages: Path | None = None) -> Rules:
         complaint_weak=many("complaint_weak"),
         trouble=many("trouble"),
         trouble_story=many("trouble", "story"),
+        trouble_negation=many("trouble", "negation"),
         evaluation=many("evaluation"),
         spam_report=many("spam_report"),
         praise=many("praise"),

@@ -1338,3 +1338,70 @@ def test_called_again_and_again_is_a_complaint_even_with_a_rude_word(
 ) -> None:
     t = assess(triager, "@brand wat een kutservice. 4 keer gebeld en nog steeds geen pakket")
     assert t.intent is Intent.COMPLAINT and t.should_reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@brand your founder looks like he has never held a screwdriver, embarrassing",
+        "@brand whoever made this advert should be banned from owning a camera",
+        "@brand Lotte vom Kundenservice ist die inkompetenteste Person, die ich kenne",
+        "@brand your lamps are about as useful as your marketing team",
+        "@brand bravi, un'altra lampada per gente che non sa accendere una candela 🙄",
+    ],
+)
+def test_insults_at_people_and_buyers_are_abuse(triager: RuleTriager, text: str) -> None:
+    assert assess(triager, text).intent is Intent.ABUSE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@brand the courier left it on the pavement and drove off, I live on the 4th floor",
+        "@brand mijn punten staan op 0 sinds de update, waar zijn ze?",
+        "@brand you tell me that now, after taking my money?",
+        "@brand the garden chair is already rusting after six weeks",
+    ],
+)
+def test_a_problem_told_plainly_is_a_complaint(triager: RuleTriager, text: str) -> None:
+    assert assess(triager, text).intent is Intent.COMPLAINT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@brand what should I actually do if I smell gas in the kitchen? asking before we move in",
+        "@brand if a pan fire starts, water or a lid? my uncle swears by water",
+        "@brand my brain is on fire after this week, sitting by the stove with tea",
+        "@brand this pan is dangerously good, three omelettes a day",
+    ],
+)
+def test_conditions_and_figures_of_speech_are_no_incident(triager: RuleTriager, text: str) -> None:
+    assert Flag.SAFETY not in assess(triager, text).flags
+
+
+def test_a_condition_that_tells_what_is_going_on_stays_an_incident(triager: RuleTriager) -> None:
+    t = assess(triager, "@brand is it safe to keep using it if sparks keep coming out the back?")
+    assert Flag.SAFETY in t.flags
+
+
+def test_the_brands_own_names_are_no_hazard_words() -> None:
+    brand = BrandIdentity.build("Brand", "brand", ["Collect points in the Fire Club app."])
+    t = assess(
+        RuleTriager(load_rules(RULES), brand=brand),
+        "@brand can I use my Fire Club voucher with the newsletter code?",
+    )
+    assert Flag.SAFETY not in t.flags and t.intent is Intent.QUESTION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@brand Sam on the chat sorted my missing bolts in minutes and was lovely about it, thanks",
+        "@brand the heater kept us warm all evening, worth every cent",
+    ],
+)
+def test_praise_for_a_problem_solved_or_worth_it_is_thanked(
+    triager: RuleTriager, text: str
+) -> None:
+    assert assess(triager, text).intent is Intent.PRAISE

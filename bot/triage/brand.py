@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -21,6 +22,10 @@ _DOMAIN = re.compile(
     re.IGNORECASE,
 )
 _HANDLE = re.compile(r"(?<![\w@])@(\w{1,30})")
+# A name the brand gives its own things: two or more words, each capitalised or a number
+# ("Fire Club", "Halo Tower", "Ridge 3"), in running text (headings are left out: they may be
+# written in title case).
+_TITLE = re.compile(r"(?<![\w-])([A-Z][a-z]+(?:[ -](?:[A-Z][\w]*|\d+\w*))+)(?![\w-])")
 _SIMILAR = 0.8  # SequenceMatcher ratio from which a name reads as an imitation
 _INSIDE = 88  # rapidfuzz partial ratio from which a label holds a near copy of the name
 # Digits and capitals that stand in for letters in a disguised name ("qu1llmoor", "brandI"):
@@ -42,6 +47,7 @@ class BrandIdentity:
     names: frozenset[str]
     handles: frozenset[str]
     domains: frozenset[str]
+    titles: frozenset[str] = frozenset()  # the names of its own things, lower-cased
 
     @classmethod
     def build(cls, name: str, handle: str, knowledge_texts: Iterable[str] = ()) -> BrandIdentity:
@@ -50,14 +56,25 @@ class BrandIdentity:
         keys.discard("")
         domains = set()
         own = {_key(handle)} - {""}
+        titles: set[str] = set()
         for text in knowledge_texts:
+            running = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+            titles.update(t.casefold() for t in _TITLE.findall(running))
             for found in _DOMAIN.findall(text):
                 label = _label(found)
                 if any(k and (k in label or label in k) for k in keys):
                     domains.add(found.casefold())
             # The brand's other accounts its own pages name ("write to @brandcare").
             own.update(_key(h) for h in _HANDLE.findall(text) if any(k in _key(h) for k in keys))
-        return cls(frozenset(keys), frozenset(own), frozenset(domains))
+        return cls(frozenset(keys), frozenset(own), frozenset(domains), frozenset(titles))
+
+    def without_titles(self, text: str) -> str:
+        """`text` with the names of the brand's own things taken out: "the Fire Club voucher"
+        speaks of a loyalty scheme, not of a fire."""
+        if not self.titles:
+            return text
+        pattern = _titles_pattern(self.titles)
+        return pattern.sub(" ", text)
 
     @classmethod
     def from_directory(cls, name: str, handle: str, knowledge_dir: Path | None) -> BrandIdentity:
@@ -126,3 +143,9 @@ def _label(domain: str) -> str:
 def handles(text: str) -> list[str]:
     """Return the distinct @handles in `text`, in order."""
     return list(dict.fromkeys(h.casefold() for h in _HANDLE.findall(text)))
+
+
+@lru_cache(maxsize=8)
+def _titles_pattern(titles: frozenset[str]) -> re.Pattern[str]:
+    ordered = sorted(titles, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, ordered)) + r")(?!\w)", re.I)

@@ -190,7 +190,9 @@ class RuleTriager:
         )
         # An insult names no problem: with one, only a cue left after the insults and the
         # judging words are taken out ("clowns, you charged me twice") makes a complaint.
-        judged = rules.evaluation.sub(" ", rules.abuse.sub(" ", plain)) if abusive else plain
+        judged = plain
+        if abusive:  # nor does the eye-roll that comes with it
+            judged = rules.mockery.sub(" ", rules.evaluation.sub(" ", rules.abuse.sub(" ", plain)))
         question = self.is_question(mention.text)
         if question:
             # "If it arrives damaged, can I return it?": a problem inside a condition is asked
@@ -222,12 +224,12 @@ class RuleTriager:
         if (
             complaint_cue
             and praise_cue
-            and not (sarcastic or safety or abusive)
+            and not (safety or abusive)
             and rules.praise_resolved.search(plain)
             and not rules.praise_unresolved.search(plain)
             and not self._doubted(plain)
         ):
-            complaint_cue = named_problem = False
+            complaint_cue = named_problem = sarcastic = False
         # Distress emoji with nothing named make a complaint, unless they cheer ("so good 😭").
         complaint_cue = complaint_cue or (
             not question
@@ -435,18 +437,25 @@ class RuleTriager:
 
     def _safety_incident(self, plain: str, language: str) -> str | None:
         rules = self.rules
-        literal = rules.safety_figurative.sub(" ", plain)
-        match = rules.safety_incident.search(literal)
+        literal = rules.safety_figurative.sub(" ", self.brand.without_titles(plain))
+        # What a condition says has not happened ("what do I do if I smell gas?", "if a grease
+        # fire starts, water or not?"): the event is looked for outside it.
+        told = _CONDITION.sub(
+            lambda m: m.group(0) if rules.safety_ongoing.search(m.group(0)) else " ", literal
+        )
+        match = rules.safety_incident.search(told)
         why = match.group(0) if match else None
         # On the writer's own product, told or asked ("can I still charge it?", "is it normal
         # that it sparks?"): a symptom seen, where a hypothetical asks about what may happen.
-        seen = bool(
-            rules.safety_first_person.search(literal) or rules.safety_own_use.search(literal)
+        seen = bool(rules.safety_first_person.search(told) or rules.safety_own_use.search(told))
+        # "… if sparks keep coming out?": a condition that tells what is going on was seen.
+        seen = seen or any(
+            rules.safety_ongoing.search(m.group(0)) for m in _CONDITION.finditer(literal)
         )
         own = seen or bool(rules.safety_own_product.search(literal))
         if why is None:
-            event = rules.hazard_event.search(literal)
-            named = self.hazards.named_in(literal)
+            event = rules.hazard_event.search(told)
+            named = self.hazards.named_in(told)
             if event and named:
                 why = f"{event.group(0)}: {', '.join(named[:3])}"
             elif event and own and not self.hazards.reaches(language):
@@ -454,12 +463,12 @@ class RuleTriager:
                 # hazards: a part that failed on the writer's own product has to do.
                 why = f"{event.group(0)} (on their own product)"
         if why is None:
-            warned = self.hazards.warned_symptom(literal)
+            warned = self.hazards.warned_symptom(told)
             if warned and own:
                 why = f"a symptom the safety guide warns of: {', '.join(warned[:3])}"
-        if why is None and rules.safety_enclosed.search(literal):
+        if why is None and rules.safety_enclosed.search(told):
             # Used in a tent or a garage, and now a headache or nausea: carbon monoxide.
-            symptom = rules.safety_symptoms.search(literal)
+            symptom = rules.safety_symptoms.search(told)
             if symptom:
                 why = f"{symptom.group(0)} after use in a closed space"
         if why is None:
@@ -478,7 +487,7 @@ class RuleTriager:
 
     def _trouble(self, plain: str, sentiment: float) -> _Trouble:
         """Return how much of a problem `plain` tells (see `[trouble]` in the rules)."""
-        if self.rules.trouble_story.search(plain):
+        if self.rules.trouble_story.search(plain) or self.rules.trouble_negation.search(plain):
             return _Trouble.STORY
         if sentiment < 0 or self.rules.trouble.search(plain):
             return _Trouble.SIGN

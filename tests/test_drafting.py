@@ -331,16 +331,21 @@ def test_a_sentence_one_answer_brings_along_is_said_once_by_the_answer_it_opens(
     assert said == ["Bring your passport.", "Driving licences are not accepted. Nor are copies."]
 
 
-def test_a_policy_line_about_customers_is_said_to_the_reader(tmp_path, embedder) -> None:
+def one_page_brand(tmp_path, embedder, brand: str, page: str):
+    """The offline core on a knowledge base of one policy page, written for the test."""
     kb = tmp_path / "kb"
     (kb / "policies").mkdir(parents=True)
-    (kb / "policies" / "lessons.md").write_text(
+    (kb / "policies" / "page.md").write_text(page, encoding="utf-8")
+    settings = load_settings(knowledge_dir=kb, data_dir=tmp_path / "data", brand_name=brand)
+    return container.build_core(settings, embedder=embedder)
+
+
+def test_a_policy_line_about_customers_is_said_to_the_reader(tmp_path, embedder) -> None:
+    page = (
         "# Lessons\n\n## Cancelling a lesson\n\nCustomers may cancel a lesson free of charge "
-        "up to 24 hours before it starts. Later cancellations are charged in full.\n",
-        encoding="utf-8",
+        "up to 24 hours before it starts. Later cancellations are charged in full.\n"
     )
-    settings = load_settings(knowledge_dir=kb, data_dir=tmp_path / "data", brand_name="Swimly")
-    core = container.build_core(settings, embedder=embedder)
+    core = one_page_brand(tmp_path, embedder, "Swimly", page)
     outcome = run(core, "until when can I cancel a lesson free of charge?")
     assert_well_formed(outcome)
     assert "You may cancel a lesson free of charge" in outcome.draft.text
@@ -348,15 +353,11 @@ def test_a_policy_line_about_customers_is_said_to_the_reader(tmp_path, embedder)
 
 
 def test_a_list_item_quoted_alone_ends_as_a_sentence(tmp_path, embedder) -> None:
-    kb = tmp_path / "kb"
-    (kb / "policies").mkdir(parents=True)
-    (kb / "policies" / "spares.md").write_text(
+    page = (
         "# Spare parts\n\n## Prices\n\nThese parts fit every Brolly umbrella:\n"
-        "- replacement canopy: €19;\n- spare handle: €9;\n- carry sleeve: €5.\n",
-        encoding="utf-8",
+        "- replacement canopy: €19;\n- spare handle: €9;\n- carry sleeve: €5.\n"
     )
-    settings = load_settings(knowledge_dir=kb, data_dir=tmp_path / "data", brand_name="Brolly")
-    core = container.build_core(settings, embedder=embedder)
+    core = one_page_brand(tmp_path, embedder, "Brolly", page)
     outcome = run(core, "how much is a replacement canopy?")
     assert_well_formed(outcome)
     assert "€19" in outcome.draft.text

@@ -57,6 +57,10 @@ eval: $(STAMP)
 		tests/fixtures/adversarial_seventh/mentions.jsonl --knowledge tests/fixtures/adversarial_seventh/knowledge
 	BOT_BRAND_NAME=Ashvelde BOT_BRAND_HANDLE=ashvelde $(BIN)/bot triage-eval --no-real \
 		tests/fixtures/adversarial_eighth/mentions.jsonl --knowledge tests/fixtures/adversarial_eighth/knowledge
+	BOT_BRAND_NAME=Marmiva BOT_BRAND_HANDLE=marmiva $(BIN)/bot triage-eval --no-real \
+		tests/fixtures/adversarial_ninth/mentions.jsonl --knowledge tests/fixtures/adversarial_ninth/knowledge
+	BOT_BRAND_NAME=Rovelta BOT_BRAND_HANDLE=rovelta $(BIN)/bot triage-eval --no-real \
+		tests/fixtures/adversarial_tenth/mentions.jsonl --knowledge tests/fixtures/adversarial_tenth/knowledge
 	$(BIN)/bot eval --knowledge knowledge --input samples/labelled.jsonl --off-topic ../shared/real
 	$(BIN)/bot eval --knowledge tests/fixtures/kb_other --input tests/fixtures/kb_other_labelled.jsonl \
 		--brand Brewline --handle brewline --data-dir .bot-data/eval-brewline

@@ -1462,3 +1462,32 @@ def test_yet_more_spam_is_blocked(triager: RuleTriager, text: str) -> None:
 def test_praise_said_with_danger_or_crime_words_is_thanked(triager: RuleTriager, text: str) -> None:
     t = assess(triager, text)
     assert t.intent is Intent.PRAISE and Flag.SAFETY not in t.flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@brand the yearly pass is so cheap it's dangerous, I sold my car 😂",
+        "@brand os vossos gelados são um vício, compro todas as semanas",
+        "@brand euer Abo ist krank günstig, spart mir 30 € im Monat",
+    ],
+)
+def test_praise_in_words_of_harm_is_thanked(triager: RuleTriager, text: str) -> None:
+    t = assess(triager, text)
+    assert t.intent is Intent.PRAISE and Flag.SAFETY not in t.flags
+
+
+def test_charged_although_cancelled_is_a_complaint_even_with_a_swear_word(
+    triager: RuleTriager,
+) -> None:
+    t = assess(triager, "@brand la puta web me cobra el envío aunque lo cancelé ayer")
+    assert t.intent is Intent.COMPLAINT and t.should_reply
+
+
+def test_asking_whether_a_look_alike_site_is_actually_the_brands_is_answered() -> None:
+    brand = BrandIdentity.build("Brand", "brand", ["Shop at brand.com"])
+    t = assess(
+        RuleTriager(load_rules(RULES), brand=brand),
+        "@brand is brand-refunds.com actually yours? they say I'm owed money",
+    )
+    assert t.intent is not Intent.SPAM and t.should_reply

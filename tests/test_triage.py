@@ -1491,3 +1491,19 @@ def test_asking_whether_a_look_alike_site_is_actually_the_brands_is_answered() -
         "@brand is brand-refunds.com actually yours? they say I'm owed money",
     )
     assert t.intent is not Intent.SPAM and t.should_reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@brand the rear brake on my rental bike just stopped working on the bridge",
+        "@brand het stuur van de step begon te wiebelen en is toen losgekomen tijdens het rijden",
+        "@brand il monopattino accelerava da solo anche senza toccare la leva",
+        "@brand someone on one of your bikes knocked down a pedestrian outside the station",
+        "@brand caí con la bici en una curva y no puedo mover el hombro",
+    ],
+)
+def test_a_vehicle_that_failed_or_a_crash_that_hurt_is_an_incident(
+    triager: RuleTriager, text: str
+) -> None:
+    assert Flag.SAFETY in assess(triager, text).flags

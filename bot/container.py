@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.drafting.address import Address
 from bot.drafting.gate import AnswerGate
-from bot.drafting.grounding import STOP, Grounder
+from bot.drafting.grounding import Grounder
 from bot.drafting.guards import GuardRules
 from bot.drafting.kinds import load_answer_kinds
 from bot.drafting.offline import OfflineDrafter
@@ -195,7 +195,7 @@ def _knowledge(
         products=product_names(retriever.chunks),
         uncovered=UncoveredTopics.load(topics, (c.text for c in retriever.chunks)),
         kinds=load_answer_kinds(settings.prompts_path / "answer_kinds.toml"),
-        shapes=QuestionShapes.load(settings.prompts_path / "question_shapes.toml", STOP),
+        shapes=QuestionShapes.load(settings.prompts_path / "question_shapes.toml"),
     )
     return retriever, grounder
 

@@ -18,18 +18,16 @@ from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
-from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
 from wordfreq import zipf_frequency
 
 from bot.domain import Source, SourceKind
 from bot.drafting.kinds import AnswerKind
-from bot.drafting.shapes import SHIPPED, QuestionShapes, shipped
+from bot.drafting.shapes import STOP, QuestionShapes, shipped
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.topics import UncoveredTopics
 from bot.ports import Embedder
 from bot.text import (
     EMAIL,
-    INFORMAL,
     normalise,
     sentences,
     stem_set,
@@ -50,7 +48,6 @@ UNFAMILIAR = 0.6
 _UNKNOWN_BY_USES = {0: 1.0, 1: 0.5}
 _COMMONEST = 7.0  # Zipf frequency of the commonest words ("the"): surprisal is measured from it
 _IN_HEADING = 0.6  # a question word found in the section's heading (or an item's lead)
-STOP = frozenset(STOPWORDS_EN_PLUS) | set(STOPWORDS_DUTCH) | set(STOPWORDS_GERMAN) | INFORMAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +95,7 @@ class Grounder:
     ) -> None:
         self.embedder = embedder
         # What a question's wording asks for (prompts/question_shapes.toml).
-        self.shapes = shapes or QuestionShapes.load(SHIPPED, STOP)
+        self.shapes = shapes or shipped()
         self.kinds = tuple(kinds)  # what a question may ask for (prompts/answer_kinds.toml)
         self.uncovered = uncovered or UncoveredTopics([], [])
         names = {normalise(p) for p in products if p.strip()}

@@ -5,7 +5,7 @@ sentences lean on the one before.
 The words of every language live in `prompts/question_shapes.toml`; this module only compiles
 and applies them. The grounding scorer holds one `QuestionShapes` (the composition root loads
 it from the configured prompts); passage parsing, which runs before any question, reads the
-shipped file (`shipped()`).
+shipped file (`shipped()`), loaded once.
 """
 
 from __future__ import annotations
@@ -18,9 +18,14 @@ from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
-from bot.text import HANDLE, normalise, stems, words
+from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
+
+from bot.text import HANDLE, INFORMAL, normalise, stems, words
 
 SHIPPED = Path(__file__).resolve().parents[2] / "prompts" / "question_shapes.toml"
+# Words that carry no topic (stop words of the supported languages, social spellings): never the
+# thing a question asks about, and never a term the grounder scores.
+STOP = frozenset(STOPWORDS_EN_PLUS) | set(STOPWORDS_DUTCH) | set(STOPWORDS_GERMAN) | INFORMAL
 _CLAUSE = re.compile(r"(?<=[.!?])\s+|\n+")
 _MIN_PART_WORDS = 3  # a "question" shorter than this is a fragment, not a second question
 
@@ -53,7 +58,7 @@ class QuestionShapes:
     stop: frozenset[str]  # words that are never the thing asked about
 
     @classmethod
-    def load(cls, path: Path, stop: Iterable[str] = ()) -> QuestionShapes:
+    def load(cls, path: Path, stop: Iterable[str] = STOP) -> QuestionShapes:
         """Read `path` (see `prompts/question_shapes.toml`); `stop` words are never a thing."""
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -177,5 +182,6 @@ class QuestionShapes:
 
 @lru_cache(maxsize=1)
 def shipped() -> QuestionShapes:
-    """The shapes in the shipped prompts, for passage parsing (no question involved)."""
+    """The shapes in the shipped prompts: passage parsing's (no question involved), and a
+    grounder's when it is given none."""
     return QuestionShapes.load(SHIPPED)

@@ -305,7 +305,7 @@ class RuleTriager:
             and self.vocabulary.reaches(language)
             and not about()
         ):
-            said_to = rules.addressed.search(HANDLE.sub(" ", plain))
+            said_to = rules.addressed.search(addressee)
             if not said_to and self._trouble(plain, raw_sentiment) is not _Trouble.STORY:
                 intent, learned = Intent.OTHER, ""
         # "not your fault, just venting": the writer says it is not about the brand.
@@ -316,7 +316,9 @@ class RuleTriager:
         if (
             intent is Intent.PRAISE
             and not rules.praise.search(_EMOJI.sub(" ", plain))
-            and self.vocabulary.elsewhere(plain, language)
+            and self.vocabulary.reaches(language)
+            and not about()
+            and self.vocabulary.names_things(plain)
         ):
             intent, learned = Intent.OTHER, "an emoji alone, about nothing of the brand's"
         # "the sunset over the harbour is on fire 🔥": praise said to no one, of things the
@@ -440,17 +442,23 @@ class RuleTriager:
         literal = rules.safety_figurative.sub(" ", self.brand.without_titles(plain))
         # What a condition says has not happened ("what do I do if I smell gas?", "if a grease
         # fire starts, water or not?"): the event is looked for outside it.
-        told = _CONDITION.sub(
-            lambda m: m.group(0) if rules.safety_ongoing.search(m.group(0)) else " ", literal
-        )
+        # "… if sparks keep coming out?": a condition that tells what is going on was seen.
+        ongoing = False
+
+        def unless_ongoing(condition: re.Match[str]) -> str:
+            nonlocal ongoing
+            if rules.safety_ongoing.search(condition.group(0)):
+                ongoing = True
+                return condition.group(0)
+            return " "
+
+        told = _CONDITION.sub(unless_ongoing, literal)
         match = rules.safety_incident.search(told)
         why = match.group(0) if match else None
         # On the writer's own product, told or asked ("can I still charge it?", "is it normal
         # that it sparks?"): a symptom seen, where a hypothetical asks about what may happen.
-        seen = bool(rules.safety_first_person.search(told) or rules.safety_own_use.search(told))
-        # "… if sparks keep coming out?": a condition that tells what is going on was seen.
-        seen = seen or any(
-            rules.safety_ongoing.search(m.group(0)) for m in _CONDITION.finditer(literal)
+        seen = ongoing or bool(
+            rules.safety_first_person.search(told) or rules.safety_own_use.search(told)
         )
         own = seen or bool(rules.safety_own_product.search(literal))
         if why is None:

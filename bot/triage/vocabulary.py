@@ -100,10 +100,13 @@ class BrandVocabulary:
         return not found.isdisjoint(self.terms)
 
     def elsewhere(self, text: str, language: str = "en") -> bool:
-        """Whether `text` names things (two telling words or more) and none of them is the
-        brand's: it is about something else. Only in the knowledge base's language."""
-        if not self.reaches(language) or self.about(text, language):
-            return False
+        """Whether `text` names things and none of them is the brand's: it is about something
+        else. Only in the knowledge base's language."""
+        return self.reaches(language) and not self.about(text, language) and self.names_things(text)
+
+    @staticmethod
+    def names_things(text: str) -> bool:
+        """Whether `text` names things: two telling words or more (not everyday ones)."""
         plain = words(without_handles_and_links(text))
         return len({w for w in plain if _telling(w, _EVERYDAY)}) >= _NAMED
 
